@@ -1,0 +1,47 @@
+import type { Closeable } from '@mecha/core';
+
+/**
+ * The contract a pub/sub component implements: move bytes between topics, with the
+ * broker's own delivery guarantees. CloudEvents, routing, retries and dead letters are the
+ * block's job, not the component's.
+ */
+export type PubSubFeature = 'BULK_PUBLISH' | 'BULK_SUBSCRIBE' | 'SUBSCRIBE_WILDCARDS' | 'MESSAGE_TTL';
+
+export interface BrokerMessage {
+  topic: string;
+  /** The envelope (CloudEvent JSON) or the raw payload, as bytes. */
+  data: Uint8Array;
+  contentType?: string;
+  metadata: Record<string, string>;
+}
+
+export interface SubscribeRequest {
+  topic: string;
+  /** Competing consumers share one group; Dapr's default is the app id (`consumerID`). */
+  consumerGroup: string;
+  metadata: Record<string, string>;
+}
+
+/**
+ * Resolving acknowledges the message; rejecting asks the broker to redeliver it according
+ * to its own semantics. The block calls this only once it has a final outcome.
+ */
+export type MessageHandler = (message: BrokerMessage) => Promise<void>;
+
+export interface BrokerSubscription {
+  /** Stops delivery; in-flight handlers finish first. */
+  close(): Promise<void>;
+}
+
+export interface BulkPublishFailure {
+  /** Index into the published array. */
+  index: number;
+  error: string;
+}
+
+export interface PubSubBroker extends Closeable {
+  publish(message: BrokerMessage): Promise<void>;
+  /** Native bulk publish; the block publishes one by one where it is absent. */
+  bulkPublish?(messages: BrokerMessage[]): Promise<BulkPublishFailure[]>;
+  subscribe(request: SubscribeRequest, handler: MessageHandler): Promise<BrokerSubscription>;
+}
