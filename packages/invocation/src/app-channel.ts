@@ -12,6 +12,8 @@ export interface InvokeRequest {
   /** Header names lower-cased. */
   headers: Record<string, string | string[]>;
   body: Uint8Array;
+  /** Aborts the call, for example when the caller's connection goes away. */
+  signal?: AbortSignal;
 }
 
 export interface InvokeResponse {

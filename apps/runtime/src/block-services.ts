@@ -1,0 +1,49 @@
+import { MechaError } from '@mecha/core';
+import type { PubSubService } from '@mecha/pubsub';
+import type { StateService } from '@mecha/state';
+
+/**
+ * The live block services of one sidecar, by component name. Both API adapters (HTTP now,
+ * gRPC next) look components up here, so "unknown store" answers the same everywhere.
+ */
+export class BlockServices {
+  readonly appId: string;
+  readonly state = new Map<string, StateService>();
+  readonly pubsub = new Map<string, PubSubService>();
+
+  constructor(appId: string) {
+    this.appId = appId;
+  }
+
+  stateStore(name: string): StateService {
+    const found = this.state.get(name);
+    if (found) return found;
+    if (this.state.size === 0) {
+      throw new MechaError('ERR_STATE_STORE_NOT_CONFIGURED', 'failed-precondition', `state store ${name} is not configured`, {
+        reason: 'DAPR_STATE_NOT_CONFIGURED',
+        metadata: { appID: this.appId },
+      });
+    }
+    throw new MechaError('ERR_STATE_STORE_NOT_FOUND', 'invalid-argument', `state store ${name} is not found`, {
+      reason: 'DAPR_STATE_NOT_FOUND',
+      metadata: { appID: this.appId },
+    });
+  }
+
+  pubsubComponent(name: string, requestMetadata: Record<string, string> = {}): PubSubService {
+    if (!name) {
+      throw new MechaError('ERR_PUBSUB_EMPTY', 'not-found', 'pubsub name is empty', { reason: 'DAPR_PUBSUB_NAME_EMPTY' });
+    }
+    const found = this.pubsub.get(name);
+    if (found) return found;
+    if (this.pubsub.size === 0) {
+      throw new MechaError('ERR_PUBSUB_NOT_CONFIGURED', 'invalid-argument', `pubsub ${name} is not configured`, {
+        reason: 'DAPR_PUBSUB_NOT_CONFIGURED',
+      });
+    }
+    throw new MechaError('ERR_PUBSUB_NOT_FOUND', 'not-found', `pubsub ${name} is not found`, {
+      reason: 'DAPR_PUBSUB_NOT_FOUND',
+      metadata: requestMetadata,
+    });
+  }
+}

@@ -1,0 +1,92 @@
+import { timingSafeEqual } from 'node:crypto';
+import { isMechaError, type Logger } from '@mecha/core';
+import type { InvocationService } from '@mecha/invocation';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { BlockServices } from '../block-services.ts';
+import type { SidecarOptions } from '../config/options.ts';
+import type { Readiness } from '../readiness.ts';
+import type { RuntimeMetadata } from '../runtime-metadata.ts';
+import { toHttpError } from './error-response.ts';
+import { registerHealthRoutes } from './routes/health.ts';
+import { registerInvokeRoutes } from './routes/invoke.ts';
+import { registerMetadataRoutes } from './routes/metadata.ts';
+import { registerPublishRoutes } from './routes/publish.ts';
+import { registerShutdownRoutes } from './routes/shutdown.ts';
+import { registerStateRoutes } from './routes/state.ts';
+
+export interface HttpApiContext {
+  options: SidecarOptions;
+  services: BlockServices;
+  invocation: InvocationService;
+  readiness: Readiness;
+  metadata: RuntimeMetadata;
+  shutdown: (reason: string) => void;
+  logger: Logger;
+}
+
+function tokenMatches(given: string | string[] | undefined, expected: string): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Dapr's HTTP API v1.0 as a thin adapter: parse, call a block service, answer in Dapr's format. */
+export function createHttpApi(context: HttpApiContext): FastifyInstance {
+  const { options, logger } = context;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.maxBodyBytes,
+    maxParamLength: 16 * 1024,
+    keepAliveTimeout: 65_000,
+    // Large state keys and invocation paths are legitimate; only the body size is limited by flag.
+    http: options.maxHeaderBytes > 16 * 1024 ? { maxHeaderSize: options.maxHeaderBytes } : {},
+    return503OnClosing: true,
+  });
+
+  // Bodies are read as bytes: state values and invocation payloads pass through untouched,
+  // and each route decides how to decode them (and answers Dapr's error when it cannot).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  if (options.apiToken) {
+    const token = options.apiToken;
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.url.startsWith('/v1.0/healthz')) return;
+      if (!tokenMatches(request.headers['dapr-api-token'], token)) {
+        return reply.code(401).type('text/plain').send('invalid api token');
+      }
+    });
+  }
+
+  if (options.enableApiLogging) {
+    const apiLog = logger.child({ scope: 'mechad.runtime.http-info' });
+    app.addHook('onResponse', async (request, reply) => {
+      apiLog.info({ method: request.method, path: request.url.split('?')[0], code: reply.statusCode, duration: reply.elapsedTime }, 'HTTP API called');
+    });
+  }
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (!isMechaError(error)) {
+      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        return reply
+          .code(413)
+          .send({ errorCode: 'ERR_BODY_TOO_LARGE', message: `request body is larger than the maximum of ${options.maxBodyBytes} bytes (--max-body-size)` });
+      }
+      if (typeof error.statusCode === 'number' && error.statusCode < 500) {
+        return reply.code(error.statusCode).send({ errorCode: 'ERR_MALFORMED_REQUEST', message: error.message });
+      }
+      logger.error({ err: error, path: request.url }, 'unexpected error in an API handler');
+    }
+    const { status, body } = toHttpError(error);
+    return reply.code(status).send(body);
+  });
+
+  registerHealthRoutes(app, context.readiness, options.appId);
+  registerMetadataRoutes(app, context.metadata);
+  registerShutdownRoutes(app, context.shutdown);
+  registerStateRoutes(app, context.services);
+  registerPublishRoutes(app, context.services);
+  registerInvokeRoutes(app, context.invocation);
+  return app;
+}

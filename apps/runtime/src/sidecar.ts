@@ -1,0 +1,262 @@
+import {
+  errorMessage,
+  instantiateComponent,
+  loadConfiguration,
+  loadResources,
+  type ConfigurationResource,
+  type LiveComponent,
+  type Logger,
+} from '@mecha/core';
+import { HttpAppChannel, HttpSidecarInvoker, InvocationService, type AppChannel, type NameResolver } from '@mecha/invocation';
+import { LocalNameResolver } from '@mecha/nameresolution-local';
+import { PubSubService, pubsubCommonMetadata, type PubSubBroker, type PubSubFeature } from '@mecha/pubsub';
+import { StateService, stateCommonMetadata, type StateFeature, type StateStore } from '@mecha/state';
+import type { FastifyInstance } from 'fastify';
+import { httpDelivery } from './app/http-delivery.ts';
+import { declarativeSubscriptions, fetchProgrammaticSubscriptions, startSubscriptions, type StartedSubscription } from './app/subscriptions.ts';
+import { BlockServices } from './block-services.ts';
+import { bundledComponents } from './bundled-components.ts';
+import { capabilitiesOf } from './capabilities.ts';
+import type { SidecarOptions } from './config/options.ts';
+import { createHttpApi } from './http/server.ts';
+import { Readiness } from './readiness.ts';
+import { RuntimeMetadata } from './runtime-metadata.ts';
+
+const commonFields = (block: string): string[] => {
+  if (block === 'state') return [...stateCommonMetadata];
+  if (block === 'pubsub') return [...pubsubCommonMetadata];
+  return [];
+};
+
+/**
+ * One running sidecar: resources loaded, components started, block services wired to the
+ * HTTP API, the app waited for and its subscriptions started. `stop()` drains in order.
+ */
+export class Sidecar {
+  readonly options: SidecarOptions;
+  readonly logger: Logger;
+  readonly services: BlockServices;
+  readonly metadata: RuntimeMetadata;
+  readonly readiness = new Readiness(['components', 'app']);
+  /** Resolves when the sidecar has stopped (by signal, API call or `stop()`). */
+  readonly stopped: Promise<void>;
+  #resolveStopped!: () => void;
+  #components: LiveComponent[] = [];
+  #resolver?: NameResolver;
+  #appChannel?: AppChannel;
+  #http?: FastifyInstance;
+  #subscriptions: StartedSubscription[] = [];
+  #stopping?: Promise<void>;
+  #abortAppWait = new AbortController();
+  #configuration?: ConfigurationResource;
+
+  constructor(options: SidecarOptions, logger: Logger) {
+    this.options = options;
+    this.logger = logger;
+    this.services = new BlockServices(options.appId);
+    this.metadata = new RuntimeMetadata(options);
+    this.stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
+  }
+
+  /** Starts everything up to a listening API; the app wait and subscriptions go on in the background. */
+  async start(): Promise<void> {
+    const { options, logger } = this;
+    const resources = await loadResources(options.resourcesPaths, { appId: options.appId, logger });
+    if (options.configPath) this.#configuration = await loadConfiguration(options.configPath, { appId: options.appId, logger });
+    this.metadata.enabledFeatures = (this.#configuration?.spec.features ?? []).filter((f) => f.enabled).map((f) => f.name);
+    this.metadata.httpEndpoints = resources.httpEndpoints.map((e) => ({ name: e.name }));
+
+    const registry = bundledComponents();
+    for (const resource of resources.components) {
+      if (this.#components.some((c) => c.resource.name === resource.name)) {
+        throw new Error(`${resource.source.file}: a component named "${resource.name}" is defined twice`);
+      }
+      try {
+        const live = await instantiateComponent(registry, resource, {
+          appId: options.appId,
+          namespace: options.namespace,
+          logger,
+          commonFields,
+        });
+        this.#components.push(live);
+        this.#wire(live);
+        logger.info({ component: resource.name, type: `${resource.type}/${resource.version}` }, 'component loaded');
+      } catch (error) {
+        if (!resource.ignoreErrors) throw error;
+        logger.warn({ component: resource.name, error: errorMessage(error) }, 'component failed to load and is ignored (spec.ignoreErrors)');
+      }
+    }
+    this.metadata.components = this.#components.map((c) => ({
+      name: c.resource.name,
+      type: c.resource.type,
+      version: c.resource.version,
+      capabilities: capabilitiesOf(c.definition.block, c.definition.features),
+    }));
+
+    this.#resolver = this.#createResolver();
+    if (options.appPort && (options.appProtocol === 'http' || options.appProtocol === 'https')) {
+      this.#appChannel = new HttpAppChannel({
+        host: options.appChannelAddress,
+        port: options.appPort,
+        protocol: options.appProtocol,
+        appApiToken: options.appApiToken,
+        maxConcurrency: options.appMaxConcurrency,
+      });
+    } else if (options.appPort) {
+      logger.warn({ protocol: options.appProtocol }, `--app-protocol ${options.appProtocol} is not built yet (gRPC app channel): the app will not be called`);
+    }
+    const invocation = new InvocationService({
+      appId: options.appId,
+      appChannel: this.#appChannel,
+      resolver: this.#resolver,
+      remote: new HttpSidecarInvoker(),
+      logger: logger.child({ scope: 'mechad.invocation' }),
+    });
+
+    const pubsubs = [...this.services.pubsub.values()];
+    this.metadata.subscriptions = () =>
+      pubsubs.flatMap((p) =>
+        p.subscriptions().map((s) => ({
+          pubsubname: s.pubsubname,
+          topic: s.topic,
+          ...(s.metadata && Object.keys(s.metadata).length > 0 ? { metadata: s.metadata } : {}),
+          rules: s.rules,
+          deadLetterTopic: s.deadLetterTopic ?? '',
+          type: s.type,
+        })),
+      );
+
+    this.#http = createHttpApi({
+      options,
+      services: this.services,
+      invocation,
+      readiness: this.readiness,
+      metadata: this.metadata,
+      shutdown: (reason) => void this.stop(reason),
+      logger,
+    });
+    const hosts = options.listenAddresses.length > 0 ? options.listenAddresses : ['127.0.0.1'];
+    for (const host of hosts) {
+      await this.#http.listen({ port: options.httpPort, host });
+    }
+    this.readiness.ready('components');
+    await this.#resolver.register({
+      appId: options.appId,
+      host: '127.0.0.1',
+      httpPort: options.httpPort,
+      grpcPort: options.grpcPort,
+      pid: process.pid,
+      labels: {
+        ...options.instanceLabels,
+        ...(options.appPort ? { appPort: String(options.appPort) } : {}),
+        startedAt: new Date().toISOString(),
+      },
+    });
+    logger.info({ port: options.httpPort, hosts }, 'HTTP API listening');
+    void this.#connectApp(resources.subscriptions);
+  }
+
+  #wire(live: LiveComponent): void {
+    const { resource, definition, instance } = live;
+    const { options, logger } = this;
+    if (definition.block === 'state') {
+      this.services.state.set(
+        resource.name,
+        StateService.fromComponent({
+          name: resource.name,
+          instance: instance as StateStore,
+          features: definition.features as readonly StateFeature[],
+          appId: options.appId,
+          namespace: options.namespace,
+          rawMetadata: Object.fromEntries(resource.metadata.map((m) => [m.name, m.value ?? ''])),
+        }),
+      );
+    } else if (definition.block === 'pubsub') {
+      this.services.pubsub.set(
+        resource.name,
+        new PubSubService({
+          name: resource.name,
+          broker: instance as PubSubBroker,
+          features: definition.features as readonly PubSubFeature[],
+          appId: options.appId,
+          namespace: options.namespace,
+          logger: logger.child({ scope: 'mechad.pubsub', pubsub: resource.name }),
+          rawMetadata: Object.fromEntries(resource.metadata.map((m) => [m.name, m.value ?? ''])),
+        }),
+      );
+    } else {
+      logger.warn({ component: resource.name, block: definition.block }, 'components of this block are not served by the API yet');
+    }
+  }
+
+  #createResolver(): NameResolver {
+    const chosen = this.#configuration?.spec.nameResolution?.component;
+    if (chosen && chosen !== 'mdns' && chosen !== 'local') {
+      throw new Error(`Configuration ${this.#configuration!.source.file}: nameResolution.component "${chosen}" is not supported (use mdns or local)`);
+    }
+    if (chosen === 'mdns') {
+      this.logger.info('nameResolution mdns is served by the host-local registry (nameresolution.local): sidecars on this host find each other');
+    }
+    return new LocalNameResolver({ registryPath: undefined, logger: this.logger.child({ scope: 'mechad.nameresolution' }) });
+  }
+
+  async #connectApp(declarative: Parameters<typeof declarativeSubscriptions>[0]): Promise<void> {
+    const { options, logger } = this;
+    try {
+      if (this.#appChannel) {
+        logger.info({ port: options.appPort }, 'waiting for the app port');
+        await (this.#appChannel as HttpAppChannel).waitForPort({ signal: this.#abortAppWait.signal });
+        logger.info({ port: options.appPort }, 'the app is listening');
+      }
+      const specs = declarativeSubscriptions(declarative);
+      if (this.#appChannel && !options.disableInitEndpoints.includes('subscribe')) {
+        specs.push(...(await fetchProgrammaticSubscriptions(this.#appChannel, options.appId, logger)));
+      }
+      if (this.#appChannel && specs.length > 0) {
+        const deliver = httpDelivery(this.#appChannel, logger.child({ scope: 'mechad.pubsub.delivery' }));
+        this.#subscriptions = await startSubscriptions(this.services, specs, deliver, logger);
+      } else if (specs.length > 0) {
+        logger.warn({ count: specs.length }, 'subscriptions are declared but there is no app to deliver to (--app-port)');
+      }
+      this.readiness.ready('app');
+      logger.info({ appId: options.appId }, 'mechad is ready');
+    } catch (error) {
+      if (this.#stopping) return;
+      logger.error({ error: errorMessage(error) }, 'connecting to the app failed');
+    }
+  }
+
+  /** Drains and closes everything; idempotent. Forced after --dapr-graceful-shutdown-seconds. */
+  stop(reason = 'stop requested'): Promise<void> {
+    this.#stopping ??= this.#drain(reason);
+    return this.#stopping;
+  }
+
+  async #drain(reason: string): Promise<void> {
+    const { logger } = this;
+    logger.info({ reason, gracePeriodMs: this.options.gracefulShutdownMs }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.error('graceful shutdown took too long: exiting');
+      process.exit(1);
+    }, this.options.gracefulShutdownMs);
+    force.unref();
+    const step = async (what: string, fn: () => Promise<unknown> | undefined) => {
+      try {
+        await fn();
+      } catch (error) {
+        logger.warn({ error: errorMessage(error) }, `shutdown: ${what} failed`);
+      }
+    };
+    this.#abortAppWait.abort();
+    // No new calls from other sidecars, then no new deliveries, then drain the API, then close backends.
+    await step('name resolution', () => this.#resolver?.close());
+    await step('subscriptions', () => Promise.all(this.#subscriptions.map((s) => s.close())));
+    await step('HTTP API', () => this.#http?.close());
+    await step('state stores', () => Promise.all([...this.services.state.values()].map((s) => s.close())));
+    await step('pub/sub', () => Promise.all([...this.services.pubsub.values()].map((s) => s.close())));
+    await step('app channel', () => this.#appChannel?.close());
+    clearTimeout(force);
+    logger.info('mechad stopped');
+    this.#resolveStopped();
+  }
+}
