@@ -1,1 +1,13 @@
-export {};
+export { main } from './main.ts';
+export { CliError } from './cli-error.ts';
+export type { CliIo, OutputStream } from './cli-io.ts';
+export { parseFlags, ParsedFlags, type FlagSpec, type FlagKind, type FlagValue } from './flags/flag-parser.ts';
+export { runFlagSpecs } from './run/run-flags.ts';
+export { configFromFlags, type FlagContext } from './run/config-from-flags.ts';
+export { daprdArgs } from './run/daprd-args.ts';
+export { appEnv, sidecarEnv, type SidecarRunInfo } from './run/app-env.ts';
+export { resolvePorts, freePort } from './run/free-port.ts';
+export { runApps, type RunAppsOptions, type RunMode } from './run/run-apps.ts';
+export type { AppRunConfig, ResolvedAppRun, AppProtocol, LogDestination } from './run/app-run-config.ts';
+export { loadRunFile, parseRunFile, locateRunFile, DEFAULT_RUN_FILE_NAME, type LoadedRunFile, type RunFileContext } from './run-file/run-file.ts';
+export { mechaHome, type MechaHome } from './environment/mecha-home.ts';

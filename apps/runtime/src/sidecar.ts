@@ -44,6 +44,7 @@ export class Sidecar {
   #components: LiveComponent[] = [];
   #resolver?: NameResolver;
   #appChannel?: AppChannel;
+  #invocation?: InvocationService;
   #http?: FastifyInstance;
   #subscriptions: StartedSubscription[] = [];
   #stopping?: Promise<void>;
@@ -101,17 +102,18 @@ export class Sidecar {
         protocol: options.appProtocol,
         appApiToken: options.appApiToken,
         maxConcurrency: options.appMaxConcurrency,
+        appId: options.appId,
       });
     } else if (options.appPort) {
       logger.warn({ protocol: options.appProtocol }, `--app-protocol ${options.appProtocol} is not built yet (gRPC app channel): the app will not be called`);
     }
-    const invocation = new InvocationService({
+    const invocation = (this.#invocation = new InvocationService({
       appId: options.appId,
       appChannel: this.#appChannel,
       resolver: this.#resolver,
-      remote: new HttpSidecarInvoker(),
+      remote: new HttpSidecarInvoker({ apiToken: options.apiToken }),
       logger: logger.child({ scope: 'mechad.invocation' }),
-    });
+    }));
 
     const pubsubs = [...this.services.pubsub.values()];
     this.metadata.subscriptions = () =>
@@ -255,6 +257,7 @@ export class Sidecar {
     await step('state stores', () => Promise.all([...this.services.state.values()].map((s) => s.close())));
     await step('pub/sub', () => Promise.all([...this.services.pubsub.values()].map((s) => s.close())));
     await step('app channel', () => this.#appChannel?.close());
+    await step('invocation', () => this.#invocation?.close());
     clearTimeout(force);
     logger.info('mechad stopped');
     this.#resolveStopped();

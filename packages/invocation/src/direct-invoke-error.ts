@@ -14,6 +14,8 @@ export function directInvokeError(message: string, options: { cause?: unknown; m
 /** Explains a transport failure (undici or node:net) in a line: its code and message. */
 export function describeTransportError(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
-  const message = errorMessage(error);
+  // Dialing a name with several addresses (localhost: ::1 and 127.0.0.1) fails with an empty AggregateError.
+  const message =
+    error instanceof AggregateError && !error.message ? error.errors.map((inner) => errorMessage(inner)).join('; ') : errorMessage(error);
   return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
 }

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { CloudEvent, type CloudEventV1 } from 'cloudevents';
-import { BINARY_CONTENT_TYPE, JSON_CONTENT_TYPE, TEXT_CONTENT_TYPE, isBinaryContentType, isJsonContentType } from './content-type.ts';
+import {
+  BINARY_CONTENT_TYPE,
+  JSON_CONTENT_TYPE,
+  TEXT_CONTENT_TYPE,
+  isBinaryContentType,
+  isJsonContentType,
+} from './content-type.ts';
 
 /**
  * A CloudEvents 1.0 envelope as it travels through Dapr pub/sub: the spec's attributes plus
@@ -43,7 +49,12 @@ export function toText(bytes: Uint8Array): string {
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !ArrayBuffer.isView(value)
+  );
 }
 
 export interface EnvelopeContext {
@@ -86,8 +97,13 @@ export function createEnvelope(input: NewEnvelopeInput): CloudEventObject {
   const payload: { data?: unknown; data_base64?: string } = {};
   const { data } = input;
   if (isBinaryContentType(contentType)) {
-    const bytes = data instanceof Uint8Array ? data : toBytes(typeof data === 'string' ? data : JSON.stringify(data) ?? '');
-    payload.data_base64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+    const bytes =
+      data instanceof Uint8Array
+        ? data
+        : toBytes(typeof data === 'string' ? data : (JSON.stringify(data) ?? ''));
+    payload.data_base64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(
+      'base64',
+    );
   } else if (isJsonContentType(contentType)) {
     if (data instanceof Uint8Array || typeof data === 'string') {
       const text = typeof data === 'string' ? data : toText(data);
@@ -100,7 +116,12 @@ export function createEnvelope(input: NewEnvelopeInput): CloudEventObject {
       payload.data = data === undefined ? null : data;
     }
   } else {
-    payload.data = data instanceof Uint8Array ? toText(data) : typeof data === 'string' ? data : JSON.stringify(data);
+    payload.data =
+      data instanceof Uint8Array
+        ? toText(data)
+        : typeof data === 'string'
+          ? data
+          : JSON.stringify(data);
   }
   const event = new CloudEvent<unknown>(
     withoutUndefined({
@@ -130,14 +151,22 @@ export function createEnvelope(input: NewEnvelopeInput): CloudEventObject {
  * only when missing (as daprd does). The result is validated against the CloudEvents 1.0
  * schema; an invalid event throws.
  */
-export function completeEnvelope(given: Record<string, unknown>, context: EnvelopeContext): CloudEventObject {
-  const event: Record<string, unknown> = { ...given, topic: context.topic, pubsubname: context.pubsubName };
+export function completeEnvelope(
+  given: Record<string, unknown>,
+  context: EnvelopeContext,
+): CloudEventObject {
+  const event: Record<string, unknown> = {
+    ...given,
+    topic: context.topic,
+    pubsubname: context.pubsubName,
+  };
   event['time'] ??= new Date().toISOString();
   if (event['traceid'] === undefined && context.traceparent) {
     event['traceid'] = context.traceparent;
     event['traceparent'] = context.traceparent;
   }
-  if (event['tracestate'] === undefined && context.tracestate) event['tracestate'] = context.tracestate;
+  if (event['tracestate'] === undefined && context.tracestate)
+    event['tracestate'] = context.tracestate;
   event['source'] ??= DAPR_EVENT_SOURCE;
   event['type'] ??= DAPR_EVENT_TYPE;
   event['specversion'] ??= SPEC_VERSION;

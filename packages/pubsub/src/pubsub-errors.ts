@@ -10,35 +10,55 @@ function resource(pubsubName: string) {
 }
 
 export function topicEmptyError(pubsubName: string): MechaError {
-  return new MechaError('ERR_TOPIC_NAME_EMPTY', 'not-found', `topic is empty in pubsub ${pubsubName}`, {
-    reason: 'DAPR_PUBSUB_TOPIC_NAME_EMPTY',
-    resource: resource(pubsubName),
-  });
+  return new MechaError(
+    'ERR_TOPIC_NAME_EMPTY',
+    'not-found',
+    `topic is empty in pubsub ${pubsubName}`,
+    {
+      reason: 'DAPR_PUBSUB_TOPIC_NAME_EMPTY',
+      resource: resource(pubsubName),
+    },
+  );
 }
 
 export function forbiddenError(pubsubName: string, topic: string, appId: string): MechaError {
-  return new MechaError('ERR_PUBSUB_FORBIDDEN', 'permission-denied', `topic ${topic} is not allowed for app id ${appId}`, {
-    reason: 'DAPR_PUBSUB_FORBIDDEN',
-    resource: resource(pubsubName),
-    metadata: { topic, appID: appId },
-  });
+  return new MechaError(
+    'ERR_PUBSUB_FORBIDDEN',
+    'permission-denied',
+    `topic ${topic} is not allowed for app id ${appId}`,
+    {
+      reason: 'DAPR_PUBSUB_FORBIDDEN',
+      resource: resource(pubsubName),
+      metadata: { topic, appID: appId },
+    },
+  );
 }
 
 export function requestMetadataError(pubsubName: string, detail: string): MechaError {
-  return new MechaError('ERR_PUBSUB_REQUEST_METADATA', 'invalid-argument', `failed deserializing metadata. Error: ${detail}`, {
-    reason: 'DAPR_PUBSUB_METADATA_DESERIALIZATION',
-    resource: resource(pubsubName),
-  });
+  return new MechaError(
+    'ERR_PUBSUB_REQUEST_METADATA',
+    'invalid-argument',
+    `failed deserializing metadata. Error: ${detail}`,
+    {
+      reason: 'DAPR_PUBSUB_METADATA_DESERIALIZATION',
+      resource: resource(pubsubName),
+    },
+  );
 }
 
 /** daprd answers 500 here (not 400), hence `internal`. */
 export function cloudEventError(pubsubName: string, appId: string, cause: unknown): MechaError {
-  return new MechaError('ERR_PUBSUB_CLOUD_EVENTS_SER', 'internal', `cannot create cloudevent: ${errorMessage(cause)}`, {
-    reason: 'DAPR_PUBSUB_CLOUD_EVENT_CREATION',
-    resource: resource(pubsubName),
-    metadata: { appID: appId, error: errorMessage(cause) },
-    cause,
-  });
+  return new MechaError(
+    'ERR_PUBSUB_CLOUD_EVENTS_SER',
+    'internal',
+    `cannot create cloudevent: ${errorMessage(cause)}`,
+    {
+      reason: 'DAPR_PUBSUB_CLOUD_EVENT_CREATION',
+      resource: resource(pubsubName),
+      metadata: { appID: appId, error: errorMessage(cause) },
+      cause,
+    },
+  );
 }
 
 export function publishError(pubsubName: string, topic: string, cause: unknown): MechaError {
@@ -67,8 +87,13 @@ export function bulkEventsError(pubsubName: string, topic: string, detail: strin
 
 /** A subscription the block cannot honour (bad routing rule, bad metadata); names the subscription. */
 export function subscriptionError(label: string, detail: string, cause?: unknown): MechaError {
-  return new MechaError('ERR_PUBSUB_SUBSCRIPTION', 'invalid-argument', `subscription ${label}: ${detail}`, {
-    reason: 'DAPR_PUBSUB_SUBSCRIPTION_INVALID',
-    cause,
-  });
+  return new MechaError(
+    'ERR_PUBSUB_SUBSCRIPTION',
+    'invalid-argument',
+    `subscription ${label}: ${detail}`,
+    {
+      reason: 'DAPR_PUBSUB_SUBSCRIPTION_INVALID',
+      cause,
+    },
+  );
 }

@@ -4,7 +4,10 @@ import { parseDuration } from '@mecha/core';
  * Reading the per-request metadata daprd gives meaning to (`rawPayload`, `ttlInSeconds`,
  * `cloudevent.*`). Keys match case-insensitively, as daprd's decoding does.
  */
-export function metadataValue(metadata: Readonly<Record<string, string>> | undefined, key: string): string | undefined {
+export function metadataValue(
+  metadata: Readonly<Record<string, string>> | undefined,
+  key: string,
+): string | undefined {
   if (!metadata) return undefined;
   if (key in metadata) return metadata[key];
   const wanted = key.toLowerCase();
@@ -29,21 +32,27 @@ export function rawPayloadFlag(metadata: Readonly<Record<string, string>> | unde
   const value = metadataValue(metadata, 'rawPayload');
   if (value === undefined || value === '') return false;
   const parsed = parseBoolean(value);
-  if (parsed === undefined) throw new TypeError(`rawPayload value must be a valid boolean: actual is '${value}'`);
+  if (parsed === undefined)
+    throw new TypeError(`rawPayload value must be a valid boolean: actual is '${value}'`);
   return parsed;
 }
 
 /** `ttlInSeconds` (or `ttl`) in milliseconds: whole seconds or a Go duration (`90s`, `1m30s`). */
-export function messageTtlMs(metadata: Readonly<Record<string, string>> | undefined): number | undefined {
+export function messageTtlMs(
+  metadata: Readonly<Record<string, string>> | undefined,
+): number | undefined {
   const value = metadataValue(metadata, 'ttlInSeconds') ?? metadataValue(metadata, 'ttl');
   if (value === undefined || value === '') return undefined;
   let ms: number;
   try {
     ms = parseDuration(value);
   } catch {
-    throw new TypeError(`ttlInSeconds value must be a valid integer or duration: actual is '${value}'`);
+    throw new TypeError(
+      `ttlInSeconds value must be a valid integer or duration: actual is '${value}'`,
+    );
   }
-  if (!Number.isFinite(ms) || ms < 0) throw new TypeError(`ttlInSeconds must not be negative: actual is '${value}'`);
+  if (!Number.isFinite(ms) || ms < 0)
+    throw new TypeError(`ttlInSeconds must not be negative: actual is '${value}'`);
   return ms;
 }
 
@@ -58,9 +67,19 @@ export interface CloudEventOverrides {
   tracestate?: string;
 }
 
-const OVERRIDABLE = ['id', 'source', 'type', 'subject', 'traceid', 'traceparent', 'tracestate'] as const;
+const OVERRIDABLE = [
+  'id',
+  'source',
+  'type',
+  'subject',
+  'traceid',
+  'traceparent',
+  'tracestate',
+] as const;
 
-export function cloudEventOverrides(metadata: Readonly<Record<string, string>> | undefined): CloudEventOverrides {
+export function cloudEventOverrides(
+  metadata: Readonly<Record<string, string>> | undefined,
+): CloudEventOverrides {
   const overrides: CloudEventOverrides = {};
   for (const attribute of OVERRIDABLE) {
     const value = metadataValue(metadata, `cloudevent.${attribute}`);

@@ -22,7 +22,9 @@ export const defaultRetryOptions: Required<RetryOptions> = {
 export function resolveRetryOptions(options: RetryOptions = {}): Required<RetryOptions> {
   const resolved = { ...defaultRetryOptions, ...withoutUndefined(options) };
   if (!Number.isInteger(resolved.maxAttempts) || resolved.maxAttempts < 1) {
-    throw new RangeError(`retry.maxAttempts must be a whole number of at least 1 (got ${resolved.maxAttempts})`);
+    throw new RangeError(
+      `retry.maxAttempts must be a whole number of at least 1 (got ${resolved.maxAttempts})`,
+    );
   }
   for (const key of ['initialDelayMs', 'maxDelayMs', 'factor'] as const) {
     if (!Number.isFinite(resolved[key]) || resolved[key] < 0) {
@@ -49,7 +51,7 @@ export function backoffSequence(options: Required<RetryOptions>): () => number {
   });
   let current: IBackoff<unknown> | undefined;
   return () => {
-    current = current ? current.next(undefined) : factory.next(undefined);
+    current = current ? current.next(undefined) : factory.next();
     return current.duration;
   };
 }

@@ -6,7 +6,10 @@ import type { RouteRule, SubscriptionSpec } from './subscription.ts';
 import { subscriptionLabel } from './subscription.ts';
 
 // As in daprd, `event` is the only declared variable; other identifiers are dynamic.
-const environment = new Environment({ unlistedVariablesAreDyn: true }).registerVariable('event', 'map');
+const environment = new Environment({ unlistedVariablesAreDyn: true }).registerVariable(
+  'event',
+  'map',
+);
 
 type Predicate = (event: CloudEventObject) => boolean;
 
@@ -27,9 +30,14 @@ export class RouteTable {
 
   constructor(spec: SubscriptionSpec) {
     const label = subscriptionLabel(spec);
-    this.#rules = spec.routes.rules.map((rule, index) => ({ rule, matches: compile(rule, index, label) }));
-    if (spec.routes.default) this.#rules.push({ rule: { match: '', path: spec.routes.default }, matches: always });
-    if (this.#rules.length === 0) throw subscriptionError(label, 'has no route (give a route, routes.rules or routes.default)');
+    this.#rules = spec.routes.rules.map((rule, index) => ({
+      rule,
+      matches: compile(rule, index, label),
+    }));
+    if (spec.routes.default)
+      this.#rules.push({ rule: { match: '', path: spec.routes.default }, matches: always });
+    if (this.#rules.length === 0)
+      throw subscriptionError(label, 'has no route (give a route, routes.rules or routes.default)');
   }
 
   /** The rules in evaluation order with the default last (empty `match`), as the metadata API lists them. */
@@ -53,19 +61,31 @@ function compile(rule: RouteRule, index: number, label: string): Predicate {
   try {
     evaluate = environment.parse(rule.match);
   } catch (error) {
-    throw subscriptionError(label, `routing rule ${index + 1} match "${rule.match}" is not a valid CEL expression: ${firstLine(error)}`, error);
+    throw subscriptionError(
+      label,
+      `routing rule ${index + 1} match "${rule.match}" is not a valid CEL expression: ${firstLine(error)}`,
+      error,
+    );
   }
   const checked = evaluate.check();
   if (!checked.valid) {
-    throw subscriptionError(label, `routing rule ${index + 1} match "${rule.match}" is not a valid CEL expression: ${firstLine(checked.error)}`);
+    throw subscriptionError(
+      label,
+      `routing rule ${index + 1} match "${rule.match}" is not a valid CEL expression: ${firstLine(checked.error)}`,
+    );
   }
   if (checked.type !== 'bool' && checked.type !== 'dyn') {
-    throw subscriptionError(label, `routing rule ${index + 1} match "${rule.match}" yields ${checked.type}, not a boolean`);
+    throw subscriptionError(
+      label,
+      `routing rule ${index + 1} match "${rule.match}" yields ${checked.type}, not a boolean`,
+    );
   }
   return (event) => {
     const result: unknown = evaluate({ event });
     if (typeof result !== 'boolean') {
-      throw new TypeError(`routing rule "${rule.match}" did not evaluate to a boolean (got ${typeof result})`);
+      throw new TypeError(
+        `routing rule "${rule.match}" did not evaluate to a boolean (got ${typeof result})`,
+      );
     }
     return result;
   };

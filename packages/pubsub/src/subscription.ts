@@ -76,6 +76,10 @@ export interface SubscriptionInfo {
 }
 
 /** How a subscription is named in errors and logs. */
-export function subscriptionLabel(spec: Pick<SubscriptionSpec, 'name' | 'pubsubName' | 'topic'>): string {
-  return spec.name ? `"${spec.name}" (pubsub ${spec.pubsubName}, topic ${spec.topic})` : `${spec.pubsubName}/${spec.topic}`;
+export function subscriptionLabel(
+  spec: Pick<SubscriptionSpec, 'name' | 'pubsubName' | 'topic'>,
+): string {
+  return spec.name
+    ? `"${spec.name}" (pubsub ${spec.pubsubName}, topic ${spec.topic})`
+    : `${spec.pubsubName}/${spec.topic}`;
 }

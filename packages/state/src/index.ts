@@ -1,1 +1,34 @@
-export {};
+export type {
+  StateStore,
+  StateFeature,
+  Concurrency,
+  Consistency,
+  StateGetRequest,
+  StoredItem,
+  StateSetRequest,
+  StateDeleteRequest,
+  TransactionOperation,
+  BulkGetResult,
+} from './store.ts';
+export { EtagMismatchError, EtagInvalidError } from './etag-errors.ts';
+export { StateErrorCodes, StateErrorReasons } from './state-error-codes.ts';
+export { stateCommonMetadata } from './common-metadata.ts';
+export { KeyScheme, keySeparator, type KeySchemeOptions } from './key-scheme.ts';
+export { parseTtl, ttlMetadataKey } from './ttl.ts';
+export { encodeStateValue, decodeStateJson, decodeStateText } from './state-value.ts';
+export {
+  StateService,
+  type StateServiceOptions,
+  type StateServiceFromComponentOptions,
+  type StateRequestOptions,
+  type GetStateOptions,
+  type StateEntry,
+  type GetBulkStateOptions,
+  type BulkStateEntry,
+  type SaveStateItem,
+  type DeleteStateOptions,
+  type DeleteStateItem,
+  type TransactionRequest,
+  type StateTransactionOperation,
+} from './state-service.ts';
+export { runStateConformance, type StateConformanceOptions } from './conformance/run-state-conformance.ts';

@@ -14,6 +14,7 @@ export const StateErrorCodes = {
 export const StateErrorReasons = {
   illegalKey: 'DAPR_STATE_ILLEGAL_KEY',
   transactionsNotSupported: 'DAPR_STATE_TRANSACTIONS_NOT_SUPPORTED',
+  queryingNotSupported: 'DAPR_STATE_QUERYING_NOT_SUPPORTED',
   etagNotSupported: 'DAPR_STATE_ETAG_NOT_SUPPORTED',
   ttlNotSupported: 'DAPR_STATE_TTL_NOT_SUPPORTED',
 } as const;

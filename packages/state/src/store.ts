@@ -57,10 +57,22 @@ export interface BulkGetResult {
 export interface StateStore extends Closeable {
   /** Undefined when the key does not exist (or has expired). */
   get(request: StateGetRequest): Promise<StoredItem | undefined>;
-  /** Throws EtagMismatchError / EtagInvalidError from this package on an ETag failure. */
+  /**
+   * Throws EtagMismatchError / EtagInvalidError from this package on an ETag failure. An ETag
+   * is checked whatever the concurrency mode; first-write without an ETag fails when the key
+   * exists (and has not expired).
+   */
   set(request: StateSetRequest): Promise<void>;
+  /**
+   * Deleting a missing key succeeds unless an ETag is given (then it is a mismatch). Without
+   * an ETag a delete is unconditional whatever the concurrency mode.
+   */
   delete(request: StateDeleteRequest): Promise<void>;
-  /** Native bulk operations; the block loops over single calls where these are absent. */
+  /**
+   * Native bulk operations; the block loops over single calls where these are absent.
+   * The block sends `bulkSet`/`bulkDelete` only unconditional requests (no ETag, last-write)
+   * for distinct keys, so a store may apply them in any order or in one transaction.
+   */
   bulkGet?(requests: StateGetRequest[]): Promise<BulkGetResult[]>;
   bulkSet?(requests: StateSetRequest[]): Promise<void>;
   bulkDelete?(requests: StateDeleteRequest[]): Promise<void>;

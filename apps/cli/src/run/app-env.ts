@@ -30,11 +30,14 @@ export function sidecarEnv(app: ResolvedAppRun, inherited: NodeJS.ProcessEnv, in
   const env: NodeJS.ProcessEnv = { ...inherited, ...app.env, MECHA_CLI_PID: String(info.cliPid) };
   // daprd's own default when started by the CLI: it advertises loopback, not a LAN address.
   if (env.DAPR_HOST_IP === undefined) env.DAPR_HOST_IP = '127.0.0.1';
-  if (app.command.length > 0) env.MECHA_APP_COMMAND = app.command.join(' ');
-  else delete env.MECHA_APP_COMMAND;
-  if (info.runFile !== undefined) env.MECHA_RUN_FILE = info.runFile;
-  else delete env.MECHA_RUN_FILE;
-  if (info.appLogPath !== undefined) env.MECHA_APP_LOG_PATH = info.appLogPath;
-  if (info.daprdLogPath !== undefined) env.MECHA_DAPRD_LOG_PATH = info.daprdLogPath;
+  // Inherited values from an enclosing `mecha run` must not leak into this sidecar's entry.
+  const setOrDelete = (key: string, value: string | undefined): void => {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  };
+  setOrDelete('MECHA_APP_COMMAND', app.command.length > 0 ? app.command.join(' ') : undefined);
+  setOrDelete('MECHA_RUN_FILE', info.runFile);
+  setOrDelete('MECHA_APP_LOG_PATH', info.appLogPath);
+  setOrDelete('MECHA_DAPRD_LOG_PATH', info.daprdLogPath);
   return env;
 }

@@ -34,6 +34,11 @@ function existingPath(given: string, context: FlagContext, what: string): string
   return resolved;
 }
 
+/** A port flag: absent, 0 or negative means "pick a free port", so the app can always be told the port. */
+function portFlag(value: number | undefined): number {
+  return value === undefined || value <= 0 ? -1 : value;
+}
+
 function optionalPositive(value: number | undefined): number | undefined {
   return value !== undefined && value > 0 ? value : undefined;
 }
@@ -63,12 +68,12 @@ export function configFromFlags(flags: ParsedFlags, command: string[], context: 
     appProtocol: protocol,
     appChannelAddress: flags.string('app-channel-address') ?? DEFAULT_APP_CHANNEL_ADDRESS,
     // With Unix domain sockets the sidecar serves no TCP API ports, as with dapr.
-    httpPort: usesSocket ? 0 : (flags.int('dapr-http-port') ?? -1),
-    grpcPort: usesSocket ? 0 : (flags.int('dapr-grpc-port') ?? -1),
-    internalGrpcPort: flags.int('dapr-internal-grpc-port') ?? -1,
-    metricsPort: flags.int('metrics-port') ?? -1,
+    httpPort: usesSocket ? 0 : portFlag(flags.int('dapr-http-port')),
+    grpcPort: usesSocket ? 0 : portFlag(flags.int('dapr-grpc-port')),
+    internalGrpcPort: portFlag(flags.int('dapr-internal-grpc-port')),
+    metricsPort: portFlag(flags.int('metrics-port')),
     enableProfiling: flags.bool('enable-profiling') ?? false,
-    profilePort: flags.int('profile-port') ?? -1,
+    profilePort: portFlag(flags.int('profile-port')),
     resourcesPaths,
     ...(configFile !== undefined ? { configFile } : {}),
     logLevel: flags.string('log-level') ?? 'info',

@@ -16,7 +16,7 @@ export interface RecordingApp {
   close(): Promise<void>;
 }
 
-type Handler = (request: RecordedRequest, response: ServerResponse) => void | Promise<void>;
+type Handler = (request: RecordedRequest, response: ServerResponse) => unknown;
 
 /** A real HTTP app on a loopback port that records what it received and answers through `handler`. */
 export async function startRecordingApp(handler: Handler): Promise<RecordingApp> {

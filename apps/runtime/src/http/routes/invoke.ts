@@ -1,37 +1,15 @@
 import { MechaError } from '@mecha/core';
-import type { InvocationService, InvokeRequest } from '@mecha/invocation';
+import { withoutHopByHopHeaders, type InvocationService, type InvokeRequest } from '@mecha/invocation';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { rawBody, rawQuery } from '../request-helpers.ts';
 
-/** Headers that describe one hop, or that only the sidecar may set; never forwarded. */
-const dropped = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-  'http2-settings',
-  'te',
-  'trailer',
-  'proxy-authorization',
-  'proxy-authenticate',
-  'host',
-  'content-length',
-  'dapr-api-token',
-  'dapr-app-id',
-  'destination-app-id',
-]);
-
-function forwardedHeaders(request: FastifyRequest): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  const listed = String(request.headers['connection'] ?? '')
-    .split(',')
-    .map((h) => h.trim().toLowerCase());
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined || dropped.has(name) || listed.includes(name)) continue;
-    out[name.startsWith('grpc-') ? `dapr-${name}` : name] = value;
-  }
-  return out;
+/** Cancels the call to the app when the caller goes away, so a slow app does not pile up work. */
+function abortOnDisconnect(request: FastifyRequest, reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  request.raw.once('close', () => {
+    if (!reply.sent) controller.abort();
+  });
+  return controller.signal;
 }
 
 async function invoke(
@@ -45,13 +23,15 @@ async function invoke(
     method,
     httpVerb: request.method,
     query: rawQuery(request),
-    headers: forwardedHeaders(request),
+    // The invocation block strips and sets the headers Dapr defines (dapr-app-id, caller ids, ...).
+    headers: withoutHopByHopHeaders(request.headers, 'request'),
     body: rawBody(request),
+    signal: abortOnDisconnect(request, reply),
   };
   const response = await invocation.invoke(decodeURIComponent(appId), call);
-  for (const [name, value] of Object.entries(response.headers)) {
-    if (dropped.has(name)) continue;
-    reply.header(name, value);
+  for (const [name, value] of Object.entries(withoutHopByHopHeaders(response.headers, 'response'))) {
+    // The reply computes its own length from the buffered body.
+    if (name !== 'content-length') reply.header(name, value);
   }
   return reply.code(response.status).send(Buffer.from(response.body));
 }

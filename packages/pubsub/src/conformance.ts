@@ -1,0 +1,471 @@
+import { randomUUID } from 'node:crypto';
+import { silentLogger, validateMetadata, type ComponentDefinition } from '@mecha/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PubSubBroker, PubSubFeature } from './broker.ts';
+import { CLOUDEVENT_CONTENT_TYPE } from './content-type.ts';
+import { pubsubCommonFields } from './common-metadata.ts';
+import { PubSubService } from './pubsub-service.ts';
+import type { RetryOptions } from './retry-options.ts';
+import type { Deliver, Delivery, DeliveryStatus, SubscriptionSpec } from './subscription.ts';
+
+export interface PubSubConformanceOptions {
+  /** Shown in the suite name. */
+  name: string;
+  definition: ComponentDefinition<PubSubBroker, PubSubFeature>;
+  /** Component metadata, as strings the way a resource file gives them. */
+  metadata?: Record<string, string>;
+  /**
+   * Whether subscribers of one consumer group share messages round robin-ish (each gets
+   * some). Set false for brokers that pin a topic to one consumer (one partition).
+   */
+  competingConsumers?: boolean;
+  /** How long polling waits for an expected delivery; generous by default. */
+  waitTimeoutMs?: number;
+}
+
+const PUBSUB_NAME = 'conformance-pubsub';
+const FAST_RETRY: RetryOptions = { initialDelayMs: 1, factor: 2, maxDelayMs: 10, maxAttempts: 3 };
+
+/**
+ * Registers vitest suites that check a pub/sub component against the block's semantics:
+ * envelopes and content types, raw payloads, delivery statuses and retries, dead letters,
+ * bulk publish, consumer groups and routing. Call it at the top level of a test file.
+ */
+export function runPubSubConformance(options: PubSubConformanceOptions): void {
+  const waitTimeoutMs = options.waitTimeoutMs ?? 10_000;
+  const testTimeoutMs = waitTimeoutMs * 3;
+  const metadata = options.metadata ?? {};
+
+  describe(`pub/sub conformance: ${options.name} (${options.definition.type}/${options.definition.version})`, () => {
+    let broker: PubSubBroker;
+    const services: PubSubService[] = [];
+
+    beforeAll(async () => {
+      const validated = validateMetadata(options.definition.metadata, metadata, {
+        passthrough: pubsubCommonFields,
+      });
+      broker = await options.definition.create(validated, {
+        name: PUBSUB_NAME,
+        appId: 'conformance',
+        logger: silentLogger(),
+        rawMetadata: metadata,
+      });
+    });
+
+    afterAll(async () => {
+      await Promise.all(services.map((service) => service.close()));
+      await broker?.close();
+    });
+
+    /** A service over the shared broker; closing it leaves the broker to the suite. */
+    function service(appId = 'conformance', retry: RetryOptions = FAST_RETRY): PubSubService {
+      const shared: PubSubBroker = {
+        publish: (message) => broker.publish(message),
+        subscribe: (request, handler) => broker.subscribe(request, handler),
+        close: async () => {},
+      };
+      if (broker.bulkPublish) shared.bulkPublish = (messages) => broker.bulkPublish!(messages);
+      const created = new PubSubService({
+        name: PUBSUB_NAME,
+        broker: shared,
+        features: options.definition.features,
+        appId,
+        retry,
+        rawMetadata: { ...metadata, consumerID: appId },
+      });
+      services.push(created);
+      return created;
+    }
+
+    function topic(label: string): string {
+      return `conformance-${label}-${randomUUID().slice(0, 8)}`;
+    }
+
+    function spec(topicName: string, extra: Partial<SubscriptionSpec> = {}): SubscriptionSpec {
+      return {
+        pubsubName: PUBSUB_NAME,
+        topic: topicName,
+        routes: { rules: [], default: '/events' },
+        metadata: {},
+        source: 'programmatic',
+        ...extra,
+      };
+    }
+
+    async function waitFor(what: string, condition: () => boolean): Promise<void> {
+      const deadline = Date.now() + waitTimeoutMs;
+      while (!condition()) {
+        if (Date.now() > deadline)
+          throw new Error(`timed out after ${waitTimeoutMs} ms waiting for ${what}`);
+        await pause(5);
+      }
+    }
+
+    it(
+      'delivers a JSON event in a CloudEvent with every envelope field',
+      async () => {
+        const pubsub = service();
+        const name = topic('json');
+        const inbox = new Inbox();
+        await pubsub.subscribe(spec(name), inbox.deliver);
+        await pubsub.publish({
+          topic: name,
+          data: { hello: 'world', count: 3, nested: { ok: true } },
+        });
+        await waitFor('one delivery', () => inbox.deliveries.length === 1);
+        const delivery = inbox.deliveries[0]!;
+        expect(delivery.path).toBe('/events');
+        expect(delivery.contentType).toBe(CLOUDEVENT_CONTENT_TYPE);
+        expect(delivery.topic).toBe(name);
+        expect(delivery.pubsubName).toBe(PUBSUB_NAME);
+        expect(delivery.metadata['pubsubName']).toBe(PUBSUB_NAME);
+        expect(delivery.event).toMatchObject({
+          specversion: '1.0',
+          type: 'com.dapr.event.sent',
+          source: 'conformance',
+          datacontenttype: 'application/json',
+          topic: name,
+          pubsubname: PUBSUB_NAME,
+          data: { hello: 'world', count: 3, nested: { ok: true } },
+        });
+        expect(delivery.event.id).toMatch(/^[0-9a-f-]{36}$/);
+        expect(Number.isNaN(Date.parse(String(delivery.event.time)))).toBe(false);
+        expect(JSON.parse(new TextDecoder().decode(delivery.raw))).toEqual(delivery.event);
+      },
+      testTimeoutMs,
+    );
+
+    it(
+      "keeps the publisher's own CloudEvent fields and adds topic and pubsubname",
+      async () => {
+        const pubsub = service();
+        const name = topic('cloudevent');
+        const inbox = new Inbox();
+        await pubsub.subscribe(spec(name), inbox.deliver);
+        const event = {
+          specversion: '1.0',
+          id: 'order-42',
+          source: 'https://example.com/orders',
+          type: 'order.created',
+          subject: 'order/42',
+          datacontenttype: 'application/json',
+          data: { total: 12.5 },
+        };
+        await pubsub.publish({
+          topic: name,
+          data: JSON.stringify(event),
+          contentType: 'application/cloudevents+json',
+        });
+        await waitFor('one delivery', () => inbox.deliveries.length === 1);
+        expect(inbox.deliveries[0]!.event).toMatchObject({
+          ...event,
+          topic: name,
+          pubsubname: PUBSUB_NAME,
+        });
+      },
+      testTimeoutMs,
+    );
+
+    it(
+      'carries text and binary payloads',
+      async () => {
+        const pubsub = service();
+        const name = topic('types');
+        const inbox = new Inbox();
+        await pubsub.subscribe(spec(name), inbox.deliver);
+        const bytes = new Uint8Array([0, 1, 2, 127, 128, 255]);
+        await pubsub.publish({ topic: name, data: 'plain words', contentType: 'text/plain' });
+        await pubsub.publish({ topic: name, data: bytes, contentType: 'application/octet-stream' });
+        await waitFor('two deliveries', () => inbox.deliveries.length === 2);
+        const text = inbox.deliveries.find((d) => d.event.datacontenttype === 'text/plain');
+        const binary = inbox.deliveries.find(
+          (d) => d.event.datacontenttype === 'application/octet-stream',
+        );
+        expect(text?.event.data).toBe('plain words');
+        expect(binary?.event.data).toBeUndefined();
+        expect(new Uint8Array(Buffer.from(String(binary?.event.data_base64), 'base64'))).toEqual(
+          bytes,
+        );
+      },
+      testTimeoutMs,
+    );
+
+    it(
+      'passes raw payloads through untouched and wraps them for a rawPayload subscription',
+      async () => {
+        const pubsub = service();
+        const name = topic('raw');
+        const inbox = new Inbox();
+        await pubsub.subscribe(spec(name, { metadata: { rawPayload: 'true' } }), inbox.deliver);
+        const bytes = new TextEncoder().encode('{"not":"an envelope"}');
+        await pubsub.publish({
+          topic: name,
+          data: bytes,
+          contentType: 'application/json',
+          metadata: { rawPayload: 'true' },
+        });
+        await waitFor('one delivery', () => inbox.deliveries.length === 1);
+        const { event } = inbox.deliveries[0]!;
+        expect(event).toMatchObject({
+          specversion: '1.0',
+          datacontenttype: 'application/octet-stream',
+          topic: name,
+          pubsubname: PUBSUB_NAME,
+        });
+        expect(Buffer.from(String(event.data_base64), 'base64').toString()).toBe(
+          '{"not":"an envelope"}',
+        );
+      },
+      testTimeoutMs,
+    );
+
+    it(
+      'acknowledges SUCCESS once and does not redeliver',
+      async () => {
+        const pubsub = service();
+        const name = topic('success');
+        const inbox = new Inbox();
+        await pubsub.subscribe(spec(name), inbox.deliver);
+        for (let i = 0; i < 3; i++) await pubsub.publish({ topic: name, data: { i } });
+        await waitFor('three deliveries', () => inbox.deliveries.length >= 3);
+        await pause(100);
+        expect(inbox.deliveries.map((d) => (d.event.data as { i: number }).i).sort()).toEqual([
+          0, 1, 2,
+        ]);
+      },
+      testTimeoutMs,
+    );
+
+    it(
+      'redelivers after RETRY and after a failing handler, until SUCCESS',
+      async () => {
+        const pubsub = service();
+        const name = topic('retry');
+        const answers: Array<DeliveryStatus | Error> = [
+          'RETRY',
+          new Error('handler crashed'),
+          'SUCCESS',
+        ];
+        const inbox = new Inbox(() => answers.shift() ?? 'SUCCESS');
+        await pubsub.subscribe(spec(name), inbox.deliver);
+        await pubsub.publish({ topic: name, data: { attempt: 'me' } });
+        await waitFor('three attempts', () => inbox.deliveries.length >= 3);
+        await pause(100);
+        expect(inbox.deliveries).toHaveLength(3);
+        expect(new Set(inbox.deliveries.map((d) => d.event.id)).size).toBe(1);
+      },
+      testTimeoutMs,
+    );
+
+    it(
+      'does not redeliver after DROP',
+      async () => {
+        const pubsub = service();
+        const name = topic('drop');
+        const inbox = new Inbox(() => 'DROP');
+        await pubsub.subscribe(spec(name), inbox.deliver);
+        await pubsub.publish({ topic: name, data: 'unwanted' });
+        await waitFor('one delivery', () => inbox.deliveries.length === 1);
+        await pause(100);
+        expect(inbox.deliveries).toHaveLength(1);
+      },
+      testTimeoutMs,
+    );
+
+    it(
+      'sends the original message to the dead-letter topic once retries are exhausted',
+      async () => {
+        const pubsub = service();
+        const name = topic('dlq-main');
+        const deadLetters = topic('dlq');
+        const failing = new Inbox(() => 'RETRY');
+        const dead = new Inbox();
+        await pubsub.subscribe(spec(deadLetters), dead.deliver);
+        await pubsub.subscribe(spec(name, { deadLetterTopic: deadLetters }), failing.deliver);
+        await pubsub.publish({ topic: name, data: { doomed: true } });
+        await waitFor('the dead letter', () => dead.deliveries.length === 1);
+        expect(failing.deliveries).toHaveLength(FAST_RETRY.maxAttempts!);
+        expect(dead.deliveries[0]!.event.id).toBe(failing.deliveries[0]!.event.id);
+        expect(dead.deliveries[0]!.event.data).toEqual({ doomed: true });
+        expect(dead.deliveries[0]!.event.topic).toBe(name);
+      },
+      testTimeoutMs,
+    );
+
+    it(
+      'sends a dropped message to the dead-letter topic when there is one',
+      async () => {
+        const pubsub = service();
+        const name = topic('drop-dlq-main');
+        const deadLetters = topic('drop-dlq');
+        const dead = new Inbox();
+        await pubsub.subscribe(spec(deadLetters), dead.deliver);
+        await pubsub.subscribe(
+          spec(name, { deadLetterTopic: deadLetters }),
+          new Inbox(() => 'DROP').deliver,
+        );
+        await pubsub.publish({ topic: name, data: 'dropped' });
+        await waitFor('the dead letter', () => dead.deliveries.length === 1);
+        expect(dead.deliveries[0]!.event.data).toBe('dropped');
+      },
+      testTimeoutMs,
+    );
+
+    it(
+      `publishes in bulk (${options.definition.features.includes('BULK_PUBLISH') ? 'natively' : 'one by one'})`,
+      async () => {
+        const pubsub = service();
+        const name = topic('bulk');
+        const inbox = new Inbox();
+        await pubsub.subscribe(spec(name), inbox.deliver);
+        const result = await pubsub.bulkPublish({
+          topic: name,
+          entries: [
+            { entryId: 'a', event: { kind: 'json' }, contentType: 'application/json' },
+            { entryId: 'b', event: 'some text', contentType: 'text/plain' },
+            {
+              entryId: 'c',
+              event: Buffer.from([9, 8, 7]).toString('base64'),
+              contentType: 'application/octet-stream',
+            },
+          ],
+        });
+        expect(result.failedEntries).toEqual([]);
+        await waitFor('three deliveries', () => inbox.deliveries.length === 3);
+        const byType = Object.fromEntries(
+          inbox.deliveries.map((d) => [String(d.event.datacontenttype), d.event]),
+        );
+        expect(byType['application/json']?.data).toEqual({ kind: 'json' });
+        expect(byType['text/plain']?.data).toBe('some text');
+        expect(byType['application/octet-stream']?.data_base64).toBe(
+          Buffer.from([9, 8, 7]).toString('base64'),
+        );
+        await expect(
+          pubsub.bulkPublish({
+            topic: name,
+            entries: [
+              { entryId: 'x', event: 1, contentType: 'application/json' },
+              { entryId: 'x', event: 2, contentType: 'application/json' },
+            ],
+          }),
+        ).rejects.toMatchObject({ code: 'ERR_PUBSUB_EVENTS_SER' });
+      },
+      testTimeoutMs,
+    );
+
+    it(
+      'gives each message to one subscriber of a consumer group',
+      async () => {
+        const first = service('group-shared');
+        const second = service('group-shared');
+        const name = topic('competing');
+        const a = new Inbox();
+        const b = new Inbox();
+        await first.subscribe(spec(name), a.deliver);
+        await second.subscribe(spec(name), b.deliver);
+        const count = 20;
+        for (let i = 0; i < count; i++) await first.publish({ topic: name, data: { i } });
+        await waitFor(
+          `${count} deliveries`,
+          () => a.deliveries.length + b.deliveries.length >= count,
+        );
+        await pause(100);
+        const ids = [...a.deliveries, ...b.deliveries].map((d) => d.event.id);
+        expect(ids).toHaveLength(count);
+        expect(new Set(ids).size).toBe(count);
+        if (options.competingConsumers ?? true) {
+          expect(a.deliveries.length).toBeGreaterThan(0);
+          expect(b.deliveries.length).toBeGreaterThan(0);
+        }
+      },
+      testTimeoutMs,
+    );
+
+    it(
+      'gives every message to each consumer group',
+      async () => {
+        const first = service('group-a');
+        const second = service('group-b');
+        const name = topic('fanout');
+        const a = new Inbox();
+        const b = new Inbox();
+        await first.subscribe(spec(name), a.deliver);
+        await second.subscribe(spec(name), b.deliver);
+        for (let i = 0; i < 5; i++) await first.publish({ topic: name, data: { i } });
+        await waitFor(
+          'five deliveries in each group',
+          () => a.deliveries.length >= 5 && b.deliveries.length >= 5,
+        );
+        await pause(100);
+        expect(a.deliveries).toHaveLength(5);
+        expect(b.deliveries).toHaveLength(5);
+        expect(new Set(a.deliveries.map((d) => d.event.id))).toEqual(
+          new Set(b.deliveries.map((d) => d.event.id)),
+        );
+      },
+      testTimeoutMs,
+    );
+
+    it(
+      'routes by CEL rules in order, then the default route',
+      async () => {
+        const pubsub = service();
+        const name = topic('routing');
+        const inbox = new Inbox();
+        await pubsub.subscribe(
+          spec(name, {
+            routes: {
+              rules: [
+                { match: 'event.type == "widget"', path: '/widgets' },
+                { match: 'event.data.kind == "x"', path: '/x' },
+                { match: 'event.data.kind == "x" || event.type == "widget"', path: '/never' },
+              ],
+              default: '/other',
+            },
+          }),
+          inbox.deliver,
+        );
+        const cloudEvent = (type: string, kind: string) => ({
+          specversion: '1.0',
+          id: randomUUID(),
+          source: 'test',
+          type,
+          data: { kind },
+        });
+        await pubsub.publish({ topic: name, data: cloudEvent('widget', 'x') });
+        await pubsub.publish({ topic: name, data: cloudEvent('gadget', 'x') });
+        await pubsub.publish({ topic: name, data: cloudEvent('gadget', 'y') });
+        await waitFor('three deliveries', () => inbox.deliveries.length === 3);
+        const paths = Object.fromEntries(
+          inbox.deliveries.map((d) => [
+            `${String(d.event.type)}/${(d.event.data as { kind: string }).kind}`,
+            d.path,
+          ]),
+        );
+        expect(paths).toEqual({ 'widget/x': '/widgets', 'gadget/x': '/x', 'gadget/y': '/other' });
+      },
+      testTimeoutMs,
+    );
+  });
+}
+
+/** Records deliveries and answers with a scripted status (or throws a scripted error). */
+class Inbox {
+  readonly deliveries: Delivery[] = [];
+  readonly #answer: (delivery: Delivery) => DeliveryStatus | Error;
+
+  constructor(answer: (delivery: Delivery) => DeliveryStatus | Error = () => 'SUCCESS') {
+    this.#answer = answer;
+  }
+
+  readonly deliver: Deliver = async (delivery) => {
+    this.deliveries.push(delivery);
+    const answer = this.#answer(delivery);
+    if (answer instanceof Error) throw answer;
+    return answer;
+  };
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
