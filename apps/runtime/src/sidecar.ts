@@ -9,7 +9,7 @@ import {
 } from '@mecha/core';
 import { HttpAppChannel, HttpSidecarInvoker, InvocationService, type AppChannel, type NameResolver } from '@mecha/invocation';
 import { LocalNameResolver } from '@mecha/nameresolution-local';
-import { PubSubService, pubsubCommonMetadata, type PubSubBroker, type PubSubFeature } from '@mecha/pubsub';
+import { PubSubService, pubsubCommonFields, type PubSubBroker, type PubSubFeature } from '@mecha/pubsub';
 import { StateService, stateCommonMetadata, type StateFeature, type StateStore } from '@mecha/state';
 import type { FastifyInstance } from 'fastify';
 import { httpDelivery } from './app/http-delivery.ts';
@@ -24,7 +24,7 @@ import { RuntimeMetadata } from './runtime-metadata.ts';
 
 const commonFields = (block: string): string[] => {
   if (block === 'state') return [...stateCommonMetadata];
-  if (block === 'pubsub') return [...pubsubCommonMetadata];
+  if (block === 'pubsub') return [...pubsubCommonFields];
   return [];
 };
 
@@ -212,8 +212,9 @@ export class Sidecar {
       }
       const specs = declarativeSubscriptions(declarative);
       if (this.#appChannel && !options.disableInitEndpoints.includes('subscribe')) {
-        specs.push(...(await fetchProgrammaticSubscriptions(this.#appChannel, options.appId, logger)));
+        specs.push(...(await fetchProgrammaticSubscriptions(this.#appChannel, options.appId, logger, this.#abortAppWait.signal)));
       }
+      if (this.#stopping) return;
       if (this.#appChannel && specs.length > 0) {
         const deliver = httpDelivery(this.#appChannel, logger.child({ scope: 'mechad.pubsub.delivery' }));
         this.#subscriptions = await startSubscriptions(this.services, specs, deliver, logger);

@@ -30,7 +30,8 @@ describe('mechad lifecycle', () => {
     let sawRequest!: () => void;
     const requestArrived = new Promise<void>((resolve) => (sawRequest = resolve));
     await listen(
-      createServer((_req, res) => {
+      createServer((req, res) => {
+        if (req.url === '/dapr/subscribe') return void res.writeHead(404).end();
         sawRequest();
         setTimeout(() => res.writeHead(200, { 'content-type': 'text/plain' }).end('finished'), 800);
       }),

@@ -1,4 +1,4 @@
-import { CommunicationProtocolEnum, DaprClient, LogLevel, StateConcurrencyEnum } from '@dapr/dapr';
+import { CommunicationProtocolEnum, DaprClient, LogLevel, StateConcurrencyEnum, StateConsistencyEnum } from '@dapr/dapr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMechad, type MechadProcess } from './support/mechad-process.ts';
 
@@ -54,10 +54,10 @@ describe('@dapr/dapr HTTP client: state', () => {
         await client.state.save(store, [{ key: 'counter', value: 1 }]);
         const [first] = (await client.state.getBulk(store, ['counter'])) as { etag: string }[];
         const etag = first!.etag;
-        const ok = await client.state.save(store, [{ key: 'counter', value: 2, etag, options: { concurrency: StateConcurrencyEnum.CONCURRENCY_FIRST_WRITE } }]);
+        const ok = await client.state.save(store, [{ key: 'counter', value: 2, etag, options: { concurrency: StateConcurrencyEnum.CONCURRENCY_FIRST_WRITE, consistency: StateConsistencyEnum.CONSISTENCY_STRONG } }]);
         expect(ok.error).toBeUndefined();
         // The old ETag is now stale: the write must be refused and the value kept.
-        const stale = await client.state.save(store, [{ key: 'counter', value: 3, etag, options: { concurrency: StateConcurrencyEnum.CONCURRENCY_FIRST_WRITE } }]);
+        const stale = await client.state.save(store, [{ key: 'counter', value: 3, etag, options: { concurrency: StateConcurrencyEnum.CONCURRENCY_FIRST_WRITE, consistency: StateConsistencyEnum.CONSISTENCY_STRONG } }]);
         expect(stale.error).toBeDefined();
         expect(String(stale.error)).toContain('409');
         expect(await client.state.get(store, 'counter')).toBe(2);
@@ -83,7 +83,7 @@ describe('@dapr/dapr HTTP client: state', () => {
         await expect(
           client.state.transaction(store, [
             { operation: 'upsert', request: { key: 'tx-a', value: 'should-not-land' } },
-            { operation: 'upsert', request: { key: 'tx-b', value: 'x', etag: '999999' } },
+            { operation: 'upsert', request: { key: 'tx-b', value: 'x', etag: { value: '999999' } } },
           ]),
         ).rejects.toThrow();
         expect(await client.state.get(store, 'tx-a')).toBe('new');

@@ -26,7 +26,7 @@ export const definition = defineComponent<PubSubBroker, PubSubFeature, typeof me
   description:
     'Topics in process memory: consumer groups with competing consumers, bounded redelivery, native bulk publish. Nothing survives a restart.',
   metadata,
-  features: ['BULK_PUBLISH'],
+  features: ['BULK_PUBSUB'],
   async create(values, context) {
     if (!Number.isInteger(values.maxRedeliveries) || values.maxRedeliveries < 0) {
       throw new Error(

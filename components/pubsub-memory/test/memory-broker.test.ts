@@ -169,7 +169,7 @@ describe('definition', () => {
       type: 'pubsub.in-memory',
       version: 'v1',
       block: 'pubsub',
-      features: ['BULK_PUBLISH'],
+      features: ['BULK_PUBSUB'],
     });
   });
 

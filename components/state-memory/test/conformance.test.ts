@@ -1,4 +1,4 @@
-import { runStateConformance } from '@mecha/state';
+import { runStateConformance } from '@mecha/state/conformance';
 import { definition } from '../src/index.ts';
 
 runStateConformance({ name: 'in-memory', definition, invalidEtag: 'not-a-version' });

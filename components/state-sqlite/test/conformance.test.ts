@@ -1,5 +1,5 @@
 import { afterAll } from 'vitest';
-import { runStateConformance } from '@mecha/state';
+import { runStateConformance } from '@mecha/state/conformance';
 import { definition } from '../src/index.ts';
 import { tempDir } from './fixtures/temp-db.ts';
 

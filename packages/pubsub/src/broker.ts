@@ -5,7 +5,7 @@ import type { Closeable } from '@mecha/core';
  * broker's own delivery guarantees. CloudEvents, routing, retries and dead letters are the
  * block's job, not the component's.
  */
-export type PubSubFeature = 'BULK_PUBLISH' | 'BULK_SUBSCRIBE' | 'SUBSCRIBE_WILDCARDS' | 'MESSAGE_TTL';
+export type PubSubFeature = 'BULK_PUBSUB' | 'BULK_SUBSCRIBE' | 'SUBSCRIBE_WILDCARDS' | 'MESSAGE_TTL';
 
 export interface BrokerMessage {
   topic: string;

@@ -312,7 +312,7 @@ export function runPubSubConformance(options: PubSubConformanceOptions): void {
     );
 
     it(
-      `publishes in bulk (${options.definition.features.includes('BULK_PUBLISH') ? 'natively' : 'one by one'})`,
+      `publishes in bulk (${options.definition.features.includes('BULK_PUBSUB') ? 'natively' : 'one by one'})`,
       async () => {
         const pubsub = service();
         const name = topic('bulk');

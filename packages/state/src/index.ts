@@ -31,4 +31,3 @@ export {
   type TransactionRequest,
   type StateTransactionOperation,
 } from './state-service.ts';
-export { runStateConformance, type StateConformanceOptions } from './conformance/run-state-conformance.ts';

@@ -118,8 +118,8 @@ export async function runApps(options: RunAppsOptions): Promise<number> {
       const ready = await waitForSidecar(config, options.readyTimeoutMs, Promise.race([stopRequested, sidecar.exited]));
       if (stopping) return 0;
       if (!sidecar.running) {
+        // Its exit was already reported; a sidecar that cannot start fails the whole run.
         const info = await sidecar.exited;
-        status.failure(io.stderr, `mechad of "${config.appId}" exited while starting (${describeExit(info)})`);
         return options.mode === 'single' ? exitCodeOf(info) || 1 : 1;
       }
       if (ready) status.info(io.stdout, `The sidecar of "${config.appId}" is up and running.`);

@@ -1,14 +1,21 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage, type Logger, type SubscriptionResource } from '@mecha/core';
 import type { AppChannel } from '@mecha/invocation';
 import { fromDeclarative, parseProgrammaticSubscriptions, type Deliver, type SubscriptionSpec } from '@mecha/pubsub';
 import type { BlockServices } from '../block-services.ts';
 
 /** Asks the app for its subscriptions (`GET /dapr/subscribe`), retrying briefly as daprd does. */
-export async function fetchProgrammaticSubscriptions(channel: AppChannel, appId: string, logger: Logger): Promise<SubscriptionSpec[]> {
+export async function fetchProgrammaticSubscriptions(
+  channel: AppChannel,
+  appId: string,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<SubscriptionSpec[]> {
   const delays = [0, 500, 1000, 2000];
   let lastError: unknown;
   for (const delay of delays) {
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (delay > 0) await sleep(delay, undefined, { signal }).catch(() => undefined);
+    if (signal?.aborted) return [];
     try {
       const response = await channel.invoke({
         method: 'dapr/subscribe',
@@ -16,6 +23,7 @@ export async function fetchProgrammaticSubscriptions(channel: AppChannel, appId:
         query: '',
         headers: { 'content-type': 'application/json', 'dapr-app-id': appId },
         body: new Uint8Array(0),
+        signal,
       });
       if (response.status === 404) return [];
       if (response.status < 200 || response.status > 299) {

@@ -66,6 +66,16 @@ export function createHttpApi(context: HttpApiContext): FastifyInstance {
     });
   }
 
+  // While draining, answer in-flight requests with `Connection: close` so keep-alive clients
+  // let go and the listener can finish closing before the grace period ends.
+  let draining = false;
+  app.addHook('preClose', async () => {
+    draining = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (draining) reply.header('connection', 'close');
+  });
+
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (!isMechaError(error)) {
       if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

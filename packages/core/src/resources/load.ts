@@ -55,11 +55,19 @@ function fieldPath(pathParts: readonly PropertyKey[]): string {
 function parseWith<T extends z.ZodType>(schema: T, doc: unknown, where: string): z.output<T> {
   const result = schema.safeParse(doc);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const message =
-    issue.code === 'unrecognized_keys' ? `unknown field "${issue.keys.join('", "')}"` : issue.message;
-  const field = fieldPath(issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path);
-  throw new ResourceFileError(where, message, field || undefined);
+  // A misspelt field also makes the real one "missing": report the unknown field first.
+  const issues = [...result.error.issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
+  const describe = (issue: (typeof issues)[number]) => {
+    const field = fieldPath(issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path);
+    const message = issue.code === 'unrecognized_keys' ? `unknown field "${issue.keys.join('", "')}"` : issue.message;
+    return { field, message };
+  };
+  const first = describe(issues[0]!);
+  const more = issues.slice(1, 3).map((issue) => {
+    const { field, message } = describe(issue);
+    return `; field ${field}: ${message}`;
+  });
+  throw new ResourceFileError(where, first.message + more.join(''), first.field || undefined);
 }
 
 function inScope(scopes: readonly string[], appId: string | undefined): boolean {

@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { silentLogger, validateMetadata, type ComponentDefinition } from '@mecha/core';
-import type * as Vitest from 'vitest';
+import * as Vitest from 'vitest';
 import { stateCommonMetadata } from '../common-metadata.ts';
 import { StateService, type StateServiceOptions } from '../state-service.ts';
 import type { StateFeature, StateStore } from '../store.ts';
 
-/**
- * Vitest, loaded only inside a Vitest run: importing `@mecha/state` in production must not
- * pull the test runner in (or fail where it is not installed).
- */
-const loaded: typeof Vitest | undefined = process.env.VITEST ? await import('vitest') : undefined;
-
+/** The kit lives at `@mecha/state/conformance`, so only test files ever load vitest. */
 export function vitest(): typeof Vitest {
-  if (!loaded) throw new Error('runStateConformance must be called from a Vitest test file');
-  return loaded;
+  return Vitest;
 }
 
 export interface StateConformanceOptions {

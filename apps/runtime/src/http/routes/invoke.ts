@@ -4,10 +4,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { rawBody, rawQuery } from '../request-helpers.ts';
 
 /** Cancels the call to the app when the caller goes away, so a slow app does not pile up work. */
-function abortOnDisconnect(request: FastifyRequest, reply: FastifyReply): AbortSignal {
+function abortOnDisconnect(reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
-  request.raw.once('close', () => {
-    if (!reply.sent) controller.abort();
+  // The response's 'close' comes either after it was sent or when the connection dropped.
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableEnded) controller.abort();
   });
   return controller.signal;
 }
@@ -26,7 +27,7 @@ async function invoke(
     // The invocation block strips and sets the headers Dapr defines (dapr-app-id, caller ids, ...).
     headers: withoutHopByHopHeaders(request.headers, 'request'),
     body: rawBody(request),
-    signal: abortOnDisconnect(request, reply),
+    signal: abortOnDisconnect(reply),
   };
   const response = await invocation.invoke(decodeURIComponent(appId), call);
   for (const [name, value] of Object.entries(withoutHopByHopHeaders(response.headers, 'response'))) {

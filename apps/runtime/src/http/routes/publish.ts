@@ -57,7 +57,8 @@ export function registerPublishRoutes(app: FastifyInstance, services: BlockServi
     const topic = topicOf(request);
     checkRawPayload(metadata);
     const contentType = request.headers['content-type'];
-    await pubsub.publish({ topic, data: rawBody(request), contentType: contentType || undefined, metadata });
+    // daprd treats a publish without a content type as text/plain.
+    await pubsub.publish({ topic, data: rawBody(request), contentType: contentType || 'text/plain', metadata });
     return reply.code(204).send();
   };
   app.post<{ Params: Params }>('/v1.0/publish/:pubsub/*', publish);

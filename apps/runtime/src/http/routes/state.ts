@@ -20,7 +20,9 @@ function encodeValue(value: unknown): Uint8Array {
   return Buffer.from(JSON.stringify(value === undefined ? null : value));
 }
 
+/** An ETag as a string, or as `{ value }` (the shape the JS SDK's transaction type uses, from the protobuf Etag). */
 function etagOf(value: unknown, field: string): string | undefined {
+  if (isRecord(value) && Object.keys(value).length === 1 && 'value' in value) return etagOf(value['value'], field);
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') throw malformed(`${field} must be a string`);
   return value;
