@@ -5,6 +5,7 @@
 # It installs Node 24 into .tools/ when the machine's node is older than 22, pnpm 10 when
 # missing, and the workspace's dependencies; nothing outside the repository is changed.
 set -euo pipefail
+export TURBO_TELEMETRY_DISABLED=1
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 

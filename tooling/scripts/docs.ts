@@ -48,7 +48,7 @@ const sections = blocks.map((block) => {
   const rule = `|---|---|---|${features.map(() => '---').join('|')}|`;
   const rows = members.map(
     ({ pkg, definition }) =>
-      `| \`${pkg}\` | \`${definition.type}\` | ${definition.version} | ${features.map((f) => (definition.features.includes(f) ? '✓' : '')).join(' | ')} |`,
+      `| \`${pkg}\` | \`${definition.type}\` | ${definition.version} |${features.map((f) => (definition.features.includes(f) ? ' ✓ |' : '  |')).join('')}`,
   );
   return [`## ${block}`, '', features.length > 0 ? header : '| Component | Type | Version |', features.length > 0 ? rule : '|---|---|---|', ...rows].join('\n');
 });

@@ -1,4 +1,4 @@
-import { runStateConformance } from '../src/index.ts';
+import { runStateConformance } from '../src/conformance/index.ts';
 import { plainDefinition } from './fixtures/plain-store.ts';
 
 // A store without ETAG, TTL or TRANSACTIONAL: the kit checks that the service refuses them.
