@@ -1,0 +1,74 @@
+/** Command-line options of `pnpm bench`. */
+export interface BenchOptions {
+  /** Seconds measured per cell. */
+  duration: number;
+  /** Seconds of unmeasured load before each cell. */
+  warmup: number;
+  /** Concurrent clients per row group. */
+  concurrency: readonly number[];
+  /** Keys pre-seeded for GET (and rotated over by SET). */
+  keys: number;
+  /** Length of the JSON string stored as each value. */
+  valueChars: number;
+  /** mechad starts measured for the start-up figure (the median is reported). */
+  starts: number;
+  /** Where the JSON results go. */
+  output: string;
+}
+
+export const usage = `Usage: pnpm bench [-- options]
+
+  --duration <s>   seconds measured per cell (default 5)
+  --warmup <s>     seconds of warm-up load before each cell (default 1)
+  --starts <n>     mechad starts for the start-up median (default 5)
+  --output <file>  JSON results file (default tooling/bench/results/latest.json)
+  --help           this text`;
+
+export class OptionsError extends Error {}
+
+function positive(flag: string, raw: string | undefined, integer: boolean, allowZero = false): number {
+  const value = Number(raw);
+  const valid = raw !== undefined && raw !== '' && Number.isFinite(value) && (allowZero ? value >= 0 : value > 0) && (!integer || Number.isInteger(value));
+  if (!valid) throw new OptionsError(`${flag} needs a ${integer ? 'whole ' : ''}number${allowZero ? '' : ' above 0'}, got ${raw === undefined ? 'nothing' : `"${raw}"`}`);
+  return value;
+}
+
+/** Parses `--flag value` and `--flag=value`; a bare `--` (what some pnpm versions forward) is skipped. */
+export function parseOptions(argv: readonly string[], defaultOutput: string): BenchOptions | 'help' {
+  const options: BenchOptions = {
+    duration: 5,
+    warmup: 1,
+    concurrency: [1, 64],
+    keys: 1000,
+    valueChars: 1024,
+    starts: 5,
+    output: defaultOutput,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') continue;
+    if (arg === '--help' || arg === '-h') return 'help';
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = () => inline ?? argv[++i];
+    switch (flag) {
+      case '--duration':
+        options.duration = positive(flag, value(), false);
+        break;
+      case '--warmup':
+        options.warmup = positive(flag, value(), false, true);
+        break;
+      case '--starts':
+        options.starts = positive(flag, value(), true);
+        break;
+      case '--output': {
+        const file = value();
+        if (!file) throw new OptionsError('--output needs a file name');
+        options.output = file;
+        break;
+      }
+      default:
+        throw new OptionsError(`unknown option ${arg}`);
+    }
+  }
+  return options;
+}
