@@ -79,13 +79,15 @@ export function resolveOptions(flags: ParsedFlags, env: NodeJS.ProcessEnv = proc
     throw new FlagError(`--read-buffer-size: ${(error as Error).message}`);
   }
 
-  let resourcesPaths = [...list('resources-path'), ...list('components-path')];
+  // Under `pnpm mechad` the process runs in the repository root; pnpm keeps the user's folder in INIT_CWD.
+  const base = env['INIT_CWD'] || process.cwd();
+  let resourcesPaths = [...list('resources-path'), ...list('components-path')].map((p) => path.resolve(base, p));
   if (resourcesPaths.length === 0) {
     // daprd's self-hosted default is ~/.dapr/components; Mecha's is the folder `mecha init` writes.
     const fallback = path.join(home, 'components');
     resourcesPaths = existsSync(fallback) ? [fallback] : [];
   }
-  const configs = list('config');
+  const configs = list('config').map((p) => path.resolve(base, p));
 
   const labels: Record<string, string> = {};
   if (env['MECHA_CLI_PID']) labels['cliPid'] = env['MECHA_CLI_PID'];
@@ -106,7 +108,7 @@ export function resolveOptions(flags: ParsedFlags, env: NodeJS.ProcessEnv = proc
     configPath: configs[0],
     logLevel,
     logAsJson: flags['log-as-json'] === true,
-    logFile: str('log-file'),
+    logFile: str('log-file') === undefined ? undefined : path.resolve(base, str('log-file')!),
     enableApiLogging: flags['enable-api-logging'] === true,
     maxBodyBytes,
     maxHeaderBytes,
