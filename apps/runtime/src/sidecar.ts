@@ -5,6 +5,7 @@ import {
   loadResources,
   type ConfigurationResource,
   type LiveComponent,
+  type ResiliencyResource,
   type Logger,
 } from '@mecha/core';
 import { HttpAppChannel, HttpSidecarInvoker, InvocationService, type AppChannel, type NameResolver } from '@mecha/invocation';
@@ -17,6 +18,7 @@ import { declarativeSubscriptions, fetchProgrammaticSubscriptions, startSubscrip
 import { BlockServices } from './block-services.ts';
 import { bundledComponents } from './bundled-components.ts';
 import { capabilitiesOf } from './capabilities.ts';
+import { pubsubInboundRetry } from './resiliency/pubsub-inbound-retry.ts';
 import type { SidecarOptions } from './config/options.ts';
 import { createHttpApi } from './http/server.ts';
 import { Readiness } from './readiness.ts';
@@ -50,6 +52,7 @@ export class Sidecar {
   #stopping?: Promise<void>;
   #abortAppWait = new AbortController();
   #configuration?: ConfigurationResource;
+  #resiliencies: ResiliencyResource[] = [];
 
   constructor(options: SidecarOptions, logger: Logger) {
     this.options = options;
@@ -66,6 +69,7 @@ export class Sidecar {
     if (options.configPath) this.#configuration = await loadConfiguration(options.configPath, { appId: options.appId, logger });
     this.metadata.enabledFeatures = (this.#configuration?.spec.features ?? []).filter((f) => f.enabled).map((f) => f.name);
     this.metadata.httpEndpoints = resources.httpEndpoints.map((e) => ({ name: e.name }));
+    this.#resiliencies = resources.resiliencies;
 
     const registry = bundledComponents();
     for (const resource of resources.components) {
@@ -184,6 +188,7 @@ export class Sidecar {
           namespace: options.namespace,
           logger: logger.child({ scope: 'mechad.pubsub', pubsub: resource.name }),
           rawMetadata: Object.fromEntries(resource.metadata.map((m) => [m.name, m.value ?? ''])),
+          retry: pubsubInboundRetry(resource.name, this.#resiliencies),
         }),
       );
     } else {

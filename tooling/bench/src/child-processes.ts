@@ -41,19 +41,26 @@ export class ChildProcesses {
     this.#live.clear();
   }
 
-  /** Stops every child on SIGINT/SIGTERM (then exits 130/143) and on any exit of this process. */
+  /**
+   * Stops every child on SIGINT/SIGTERM (then exits 130/143) and on any exit of this process.
+   * A second signal (the terminal's Ctrl-C and a wrapper forwarding it arrive together) is
+   * absorbed rather than killing this process before its children are stopped.
+   */
   installCleanup(onInterrupt: () => void = () => {}): void {
     process.once('exit', () => this.killAllNow());
+    let stopping = false;
     for (const [signal, code] of [
       ['SIGINT', 130],
       ['SIGTERM', 143],
     ] as const) {
-      process.once(signal, () => {
+      process.on(signal, () => {
+        if (stopping) return;
+        stopping = true;
         console.error(`\nbench: ${signal}, stopping child processes`);
-        onInterrupt();
         const forced = setTimeout(() => process.exit(code), 4000);
         void this.stopAll().finally(() => {
           clearTimeout(forced);
+          onInterrupt();
           process.exit(code);
         });
       });
