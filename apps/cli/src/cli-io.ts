@@ -14,8 +14,17 @@ export interface CliIo {
   cwd: string;
 }
 
+let ignoringPipeErrors = false;
+
 /** The io of the running process; the user's directory is pnpm's INIT_CWD when set. */
 export function processIo(): CliIo {
+  if (!ignoringPipeErrors) {
+    ignoringPipeErrors = true;
+    // A closed terminal or pipe (EPIPE when `| head` exits, or pnpm is gone) must not crash
+    // the CLI in the middle of stopping its children: lose the output, finish the work.
+    process.stdout.on('error', () => undefined);
+    process.stderr.on('error', () => undefined);
+  }
   return {
     stdout: process.stdout,
     stderr: process.stderr,

@@ -16,7 +16,7 @@ export interface RunningCli {
   waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<RegExpMatchArray>;
 }
 
-const started: ChildProcess[] = [];
+const started: RunningCli[] = [];
 
 /**
  * Starts `mecha <args>` as the user would through `pnpm mecha`: INIT_CWD names the user's
@@ -29,7 +29,6 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv): Runni
     env: { ...base, MECHA_MECHAD_PATH: STUB_MECHAD, MECHA_STOP_TIMEOUT_MS: '3000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  started.push(child);
   let all = '';
   let out = '';
   child.stdout!.on('data', (chunk: Buffer) => {
@@ -49,13 +48,36 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv): Runni
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };
-  return { child, output: () => all, stdout: () => out, exitCode, waitFor };
+  const cli = { child, output: () => all, stdout: () => out, exitCode, waitFor };
+  started.push(cli);
+  return cli;
 }
 
-/** Kills any CLI a failed test left running (its children are stopped by the CLI's own SIGKILL path or by the group kill below). */
-export function killStartedClis(): void {
-  for (const child of started.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+/**
+ * Cleans up after a test, passed or failed: a CLI still running gets SIGTERM (so it stops
+ * its children itself) and SIGKILL if that does not work; then every app, sidecar and
+ * grandchild pid its output named is killed, in case the CLI could not do it.
+ */
+export async function killStartedClis(): Promise<void> {
+  for (const cli of started.splice(0)) {
+    const { child } = cli;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const stopped = await Promise.race([cli.exitCode.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5000))]);
+      if (!stopped) child.kill('SIGKILL');
+    }
+    for (const pid of pidsIn(cli.output(), /(?:PID|GRANDCHILD) (\d+)$/gm)) {
+      if (isGone(pid)) continue;
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Gone meanwhile.
+        }
+      }
+    }
   }
 }
 

@@ -30,6 +30,11 @@ export class RuntimeMetadata {
   constructor(options: SidecarOptions) {
     this.#options = options;
     this.#extended.set('daprRuntimeVersion', RUNTIME_VERSION);
+    // The keys `dapr list` reads, from what the CLI handed over.
+    const labels = options.instanceLabels;
+    if (labels['cliPid']) this.#extended.set('cliPID', labels['cliPid']);
+    if (labels['appCommand']) this.#extended.set('appCommand', labels['appCommand']);
+    if (labels['runFile']) this.#extended.set('runTemplatePath', labels['runFile']);
   }
 
   setExtended(key: string, value: string): void {

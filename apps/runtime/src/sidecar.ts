@@ -159,6 +159,7 @@ export class Sidecar {
       },
     });
     logger.info({ port: options.httpPort, hosts }, 'HTTP API listening');
+    this.#watchParentCli();
     void this.#connectApp(resources.subscriptions);
   }
 
@@ -232,6 +233,24 @@ export class Sidecar {
       if (this.#stopping) return;
       logger.error({ error: errorMessage(error) }, 'connecting to the app failed');
     }
+  }
+
+  /**
+   * Under `mecha run`, the CLI owns this sidecar; if the CLI dies without stopping it (SIGKILL),
+   * the sidecar stops itself instead of lingering as an orphan.
+   */
+  #watchParentCli(): void {
+    const cliPid = Number(this.options.instanceLabels['cliPid']);
+    if (!Number.isInteger(cliPid) || cliPid <= 0) return;
+    const timer = setInterval(() => {
+      try {
+        process.kill(cliPid, 0);
+      } catch {
+        clearInterval(timer);
+        void this.stop(`the mecha CLI (pid ${cliPid}) that started this sidecar is gone`);
+      }
+    }, 1000);
+    timer.unref();
   }
 
   /** Drains and closes everything; idempotent. Forced after --dapr-graceful-shutdown-seconds. */

@@ -90,3 +90,21 @@ describe('mechad lifecycle', () => {
     expect(sidecar.output()).toContain('no-such-flag');
   });
 });
+
+describe('under the mecha CLI', () => {
+  it('stops itself when the CLI process that started it dies, and shows the CLI facts in metadata', async () => {
+    const { spawn } = await import('node:child_process');
+    const cli = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    const sidecar = await startMechad({ appId: 'orphan', env: { MECHA_CLI_PID: String(cli.pid), MECHA_APP_COMMAND: 'node app.js' } });
+    try {
+      const metadata = (await (await fetch(`${sidecar.url}/v1.0/metadata`)).json()) as { extended: Record<string, string> };
+      expect(metadata.extended).toMatchObject({ cliPID: String(cli.pid), appCommand: 'node app.js' });
+      cli.kill('SIGKILL');
+      expect(await sidecar.exited).toBe(0);
+      expect(sidecar.output()).toContain('is gone');
+    } finally {
+      cli.kill('SIGKILL');
+      await sidecar.stop('SIGKILL');
+    }
+  });
+});
