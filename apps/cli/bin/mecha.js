@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 // Entry point of the `mecha` CLI. The sources run through Node's type stripping, so there
 // is no build step between a change and a run.
+import module from 'node:module';
 import process from 'node:process';
-import { main } from '../src/main.ts';
+
+// Node's on-disk compile cache: the CLI and its sources load faster after the first run.
+module.enableCompileCache?.();
+const { main } = await import('../src/main.ts');
 
 main(process.argv.slice(2)).then(
   (code) => {

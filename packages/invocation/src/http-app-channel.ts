@@ -1,5 +1,5 @@
-import { Pool } from 'undici';
-import type { Dispatcher } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
+import { loadUndici } from './load-undici.ts';
 import type { AppChannel, InvokeRequest, InvokeResponse } from './app-channel.ts';
 import { describeTransportError, directInvokeError } from './direct-invoke-error.ts';
 import { withoutHopByHopHeaders } from './hop-by-hop-headers.ts';
@@ -36,7 +36,8 @@ export class HttpAppChannel implements AppChannel {
   readonly address: string;
   readonly #appApiToken: string | undefined;
   readonly #appName: string;
-  readonly #pool: Pool;
+  readonly #poolOptions: Pool.Options;
+  #pool: Pool | undefined;
   #closed: Promise<void> | undefined;
 
   constructor(options: HttpAppChannelOptions) {
@@ -52,14 +53,21 @@ export class HttpAppChannel implements AppChannel {
     this.#appApiToken = options.appApiToken || undefined;
     this.#appName = options.appId ? `app ${options.appId}` : 'the app';
     const timeout = options.timeoutMs ?? 0;
-    this.#pool = new Pool(this.address, {
+    this.#poolOptions = {
       connections: this.maxConcurrency > 0 ? this.maxConcurrency : null,
       pipelining: 1,
       headersTimeout: timeout,
       bodyTimeout: timeout,
       // daprd does not verify the app's certificate for `--app-protocol https`: apps commonly use self-signed ones.
       connect: this.protocol === 'https' ? { rejectUnauthorized: false } : undefined,
-    });
+    };
+  }
+
+  async #connectionPool(): Promise<Pool> {
+    if (this.#pool) return this.#pool;
+    const { Pool } = await loadUndici();
+    this.#pool ??= new Pool(this.address, this.#poolOptions);
+    return this.#pool;
   }
 
   async invoke(request: InvokeRequest): Promise<InvokeResponse> {
@@ -68,7 +76,8 @@ export class HttpAppChannel implements AppChannel {
     const path = `/${request.method.replace(/^\/+/, '')}${request.query ? `?${request.query}` : ''}`;
     let response: Dispatcher.ResponseData;
     try {
-      response = await this.#pool.request({
+      const pool = this.#pool ?? (await this.#connectionPool());
+      response = await pool.request({
         path,
         method: request.httpVerb.toUpperCase() as Dispatcher.HttpMethod,
         headers,
@@ -109,7 +118,7 @@ export class HttpAppChannel implements AppChannel {
   }
 
   close(): Promise<void> {
-    this.#closed ??= this.#pool.close();
+    this.#closed ??= this.#pool?.close() ?? Promise.resolve();
     return this.#closed;
   }
 

@@ -1,5 +1,5 @@
-import { Pool } from 'undici';
-import type { Dispatcher } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
+import { loadUndici } from './load-undici.ts';
 import type { InvokeResponse } from './app-channel.ts';
 import { describeTransportError, directInvokeError } from './direct-invoke-error.ts';
 import { withoutHopByHopHeaders } from './hop-by-hop-headers.ts';
@@ -39,7 +39,7 @@ export class HttpSidecarInvoker implements RemoteInvoker {
     headers[FORWARDED_NAMESPACE_HEADER] = call.callerNamespace;
     const method = request.method.replace(/^\/+/, '');
     const path = `/v1.0/invoke/${encodeURIComponent(call.targetAppId)}/method/${method}${request.query ? `?${request.query}` : ''}`;
-    const pool = this.#pool(origin);
+    const pool = this.#pools.get(origin) ?? (await this.#pool(origin));
     try {
       const response = await pool.request({
         path,
@@ -76,7 +76,8 @@ export class HttpSidecarInvoker implements RemoteInvoker {
     await Promise.all(pools.map((pool) => pool.close()));
   }
 
-  #pool(origin: string): Pool {
+  async #pool(origin: string): Promise<Pool> {
+    const { Pool } = await loadUndici();
     let pool = this.#pools.get(origin);
     if (!pool) {
       pool = new Pool(origin, { headersTimeout: this.#timeoutMs, bodyTimeout: this.#timeoutMs });

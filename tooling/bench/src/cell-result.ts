@@ -18,6 +18,14 @@ export interface CellResult {
   statusCodes?: Record<string, number>;
   /** autocannon's own percentiles, whole milliseconds (its histogram's resolution). */
   autocannon?: { p50: number; p99: number; requestsAverage: number };
+  /** CPU of the process serving the calls (mechad, the minimal server, or this one in-process), % of one core. */
+  serverCpu?: number;
+  /** CPU of this process while it generated HTTP load (autocannon), % of one core. */
+  clientCpu?: number;
+  /** CPU of the whole machine, % of all its cores. */
+  machineCpu?: number;
+  /** CPU used by everything else on the machine (other programs, kernel threads), % of one core. */
+  otherCpu?: number;
   /** Seconds actually measured. */
   seconds: number;
 }

@@ -1,6 +1,7 @@
 import autocannon from 'autocannon';
 import type { CellResult, OperationName } from './cell-result.ts';
 import { LatencyRecorder } from './latency-recorder.ts';
+import { CpuMeter } from './process-cpu.ts';
 import { saveBody, statePath, type Workload } from './workload.ts';
 
 /** The request list for an operation: one entry per key, so each connection rotates over the keys. */
@@ -33,6 +34,8 @@ function runAutocannon(options: autocannon.Options): Promise<LoadRun> {
 
 export interface HttpCellOptions {
   port: number;
+  /** The server's process, whose CPU use is reported with the cell. */
+  serverPid: number | undefined;
   operation: OperationName;
   clients: number;
   duration: number;
@@ -50,7 +53,14 @@ export async function measureHttp(options: HttpCellOptions): Promise<Omit<CellRe
     requests: httpRequests(options.operation, options.workload),
   };
   if (options.warmup > 0) await runAutocannon({ ...base, duration: options.warmup });
+  const cpu = new CpuMeter([options.serverPid, process.pid]);
+  cpu.start();
   const { result, latencies } = await runAutocannon({ ...base, duration: options.duration });
+  const {
+    processes: [serverCpu, clientCpu],
+    machine: machineCpu,
+    others: otherCpu,
+  } = cpu.stop();
   const [p50, p99] = latencies.percentiles([50, 99]);
   const ok = result['2xx'];
   return {
@@ -64,6 +74,10 @@ export async function measureHttp(options: HttpCellOptions): Promise<Omit<CellRe
     errors: result.errors, // includes timeouts
     statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, stat.count ?? 0])),
     autocannon: { p50: result.latency.p50, p99: result.latency.p99, requestsAverage: result.requests.average },
+    serverCpu,
+    clientCpu,
+    machineCpu,
+    otherCpu,
     seconds: result.duration,
   };
 }

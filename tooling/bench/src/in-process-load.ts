@@ -1,6 +1,7 @@
 import type { StateService } from '@mecha/state';
 import type { CellResult, OperationName } from './cell-result.ts';
 import { LatencyRecorder } from './latency-recorder.ts';
+import { CpuMeter } from './process-cpu.ts';
 import type { Workload } from './workload.ts';
 
 export interface InProcessCellOptions {
@@ -68,7 +69,14 @@ async function runLoops(options: InProcessCellOptions, seconds: number): Promise
 
 export async function measureInProcess(options: InProcessCellOptions): Promise<Omit<CellResult, 'target'>> {
   if (options.warmup > 0) await runLoops(options, options.warmup);
+  const cpu = new CpuMeter([process.pid]);
+  cpu.start();
   const run = await runLoops(options, options.duration);
+  const {
+    processes: [serverCpu],
+    machine: machineCpu,
+    others: otherCpu,
+  } = cpu.stop();
   if (run.firstError !== undefined) console.error(`in-process ${options.operation} ×${options.clients}: ${run.errors} failed calls, first: ${String(run.firstError)}`);
   const [p50, p99] = run.latencies.percentiles([50, 99]);
   return {
@@ -80,6 +88,9 @@ export async function measureInProcess(options: InProcessCellOptions): Promise<O
     completed: run.completed,
     non2xx: 0,
     errors: run.errors,
+    serverCpu,
+    machineCpu,
+    otherCpu,
     seconds: run.seconds,
   };
 }

@@ -87,7 +87,7 @@ async function measureLoad(children: ChildProcesses, workDir: string, options: B
           const cell =
             target === 'in-process'
               ? await measureInProcess({ ...common, state })
-              : await measureHttp({ ...common, port: servers[target].port });
+              : await measureHttp({ ...common, port: servers[target].port, serverPid: servers[target].child.pid });
           if (target !== 'in-process') assertAlive(servers[target], target);
           cells.push({ target, ...cell });
         }
@@ -149,6 +149,9 @@ async function main(): Promise<number> {
       `Each cell: ${options.warmup} s warm-up, then ${options.duration} s measured. HTTP targets: autocannon, keep-alive connections (one per client), pipelining 1, run from this process.`,
       'Latency: HTTP rows use the time autocannon measures for each 2xx response (process.hrtime, fractional ms, taken from its `response` event —',
       'its own histogram rounds to whole ms); in-process rows time each StateService call with performance.now(). req/s counts successes only.',
+      'CPU columns, over the measured seconds: server = the process answering, load-gen = this process running autocannon (% of one core);',
+      `machine = all ${env.cpus} cores together; other = machine minus the measured processes (other programs, kernel threads), % of one core.`,
+      'Near 100% machine CPU a row is short of CPU (generator and server share the cores); a high "other" means a neighbour disturbed it.',
       '',
       formatOperation('GET', cells, options, checks.GET, info('GET')),
       '',

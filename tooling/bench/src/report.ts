@@ -13,6 +13,17 @@ function thousands(value: number): string {
   return Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a';
 }
 
+function percent(value: number | undefined): string {
+  return value === undefined ? 'n/a' : `${Math.round(value)}%`;
+}
+
+/** Above this share of one core used by the rest of the machine, a row is flagged. */
+export const otherCpuWarning = 30;
+
+export function disturbed(cell: CellResult): boolean {
+  return (cell.otherCpu ?? 0) > otherCpuWarning;
+}
+
 function table(header: string[], rows: string[][], rightAligned: boolean[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (rightAligned[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
@@ -32,10 +43,12 @@ export function formatOperation(operation: OperationName, cells: readonly CellRe
       ? `state GET — ${options.keys} pre-seeded keys, rotated; each value a JSON string of ${options.valueChars} chars`
       : `state SET — ${options.keys} keys, rotated; each value a JSON string of ${options.valueChars} chars`;
   const rows: string[][] = [];
+  let rowsDisturbed = false;
   for (const clients of options.concurrency) {
     for (const target of targetOrder) {
       const cell = findCell(cells, target, operation, clients);
       if (!cell) continue;
+      rowsDisturbed ||= disturbed(cell);
       rows.push([
         String(clients),
         targetLabels[target],
@@ -44,13 +57,22 @@ export function formatOperation(operation: OperationName, cells: readonly CellRe
         fixed(cell.p99, 3),
         target === 'in-process' ? '–' : String(cell.non2xx),
         String(cell.errors),
+        percent(cell.serverCpu),
+        target === 'in-process' ? '–' : percent(cell.clientCpu),
+        percent(cell.machineCpu),
+        `${percent(cell.otherCpu)}${disturbed(cell) ? ' *' : ''}`,
       ]);
     }
   }
   return [
     title,
     '',
-    table(['clients', 'target', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'], rows, [true, false, true, true, true, true, true]),
+    table(
+      ['clients', 'target', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'server CPU', 'load-gen CPU', 'machine CPU', 'other CPU'],
+      rows,
+      [true, false, true, true, true, true, true, true, true, true, true],
+    ),
+    ...(rowsDisturbed ? [`* other programs or kernel threads used over ${otherCpuWarning}% of a core during this row: its figures may be disturbed.`] : []),
     '',
     ...checks.map(formatCheck),
     ...info.map((line) => `  ${line}`),

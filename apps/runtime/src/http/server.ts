@@ -66,15 +66,13 @@ export function createHttpApi(context: HttpApiContext): FastifyInstance {
     });
   }
 
-  // While draining, answer in-flight requests with `Connection: close` so keep-alive clients
-  // let go and the listener can finish closing before the grace period ends.
-  let draining = false;
+  // While draining, keep-alive connections that finish their request are closed at once, so
+  // the listener can close within the grace period (no per-request hook on the hot path).
+  let idleSweep: NodeJS.Timeout | undefined;
   app.addHook('preClose', async () => {
-    draining = true;
+    idleSweep = setInterval(() => app.server.closeIdleConnections(), 20);
   });
-  app.addHook('onSend', async (_request, reply) => {
-    if (draining) reply.header('connection', 'close');
-  });
+  app.addHook('onClose', async () => clearInterval(idleSweep));
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (!isMechaError(error)) {
