@@ -15,7 +15,7 @@ export function pubsubInboundRetry(pubsubName: string, resiliencies: readonly Re
     const target = resiliency.spec.targets?.components?.[pubsubName] as { inbound?: { retry?: string } } | undefined;
     const policyName = target?.inbound?.retry;
     if (!policyName) continue;
-    const policy = resiliency.spec.policies?.retries?.[policyName];
+    const policy = resiliency.spec.policies?.retries?.[policyName] as Record<string, unknown> | undefined;
     if (!policy) {
       throw new Error(`${resiliency.source.file}: Resiliency ${resiliency.name} targets retry policy "${policyName}", which is not defined under spec.policies.retries`);
     }
