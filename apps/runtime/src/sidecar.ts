@@ -20,6 +20,9 @@ import { bundledComponents } from './bundled-components.ts';
 import { capabilitiesOf } from './capabilities.ts';
 import { pubsubInboundRetry } from './resiliency/pubsub-inbound-retry.ts';
 import type { SidecarOptions } from './config/options.ts';
+import { daprApiHandlers } from './grpc/dapr-api/index.ts';
+import { daprProtos } from './grpc/protos.ts';
+import { GrpcServer } from './grpc/server.ts';
 import { createHttpApi } from './http/server.ts';
 import { Readiness } from './readiness.ts';
 import { RuntimeMetadata } from './runtime-metadata.ts';
@@ -48,6 +51,7 @@ export class Sidecar {
   #appChannel?: AppChannel;
   #invocation?: InvocationService;
   #http?: FastifyInstance;
+  #grpc?: GrpcServer;
   #subscriptions: StartedSubscription[] = [];
   #stopping?: Promise<void>;
   #abortAppWait = new AbortController();
@@ -145,6 +149,23 @@ export class Sidecar {
     for (const host of hosts) {
       await this.#http.listen({ port: options.httpPort, host });
     }
+    this.#grpc = new GrpcServer({
+      service: daprProtos().dapr.service,
+      handlers: daprApiHandlers({
+        options,
+        services: this.services,
+        invocation,
+        readiness: this.readiness,
+        metadata: this.metadata,
+        shutdown: (reason) => void this.stop(reason),
+        logger,
+      }),
+      maxMessageBytes: options.maxBodyBytes,
+      apiToken: options.apiToken,
+      apiLogging: options.enableApiLogging,
+      logger: logger.child({ scope: 'mechad.grpc' }),
+    });
+    await this.#grpc.listen(options.grpcPort, hosts);
     this.readiness.ready('components');
     await this.#resolver.register({
       appId: options.appId,
@@ -158,7 +179,7 @@ export class Sidecar {
         startedAt: new Date().toISOString(),
       },
     });
-    logger.info({ port: options.httpPort, hosts }, 'HTTP API listening');
+    logger.info({ httpPort: options.httpPort, grpcPort: options.grpcPort, hosts }, 'HTTP and gRPC APIs listening');
     this.#watchParentCli();
     void this.#connectApp(resources.subscriptions);
   }
@@ -278,7 +299,9 @@ export class Sidecar {
     // No new calls from other sidecars, then no new deliveries, then drain the API, then close backends.
     await step('name resolution', () => this.#resolver?.close());
     await step('subscriptions', () => Promise.all(this.#subscriptions.map((s) => s.close())));
-    await step('HTTP API', () => this.#http?.close());
+    await step('HTTP and gRPC APIs', () =>
+      Promise.all([this.#http?.close(), this.#grpc?.close(Math.max(0, this.options.gracefulShutdownMs - 500))]),
+    );
     await step('state stores', () => Promise.all([...this.services.state.values()].map((s) => s.close())));
     await step('pub/sub', () => Promise.all([...this.services.pubsub.values()].map((s) => s.close())));
     await step('app channel', () => this.#appChannel?.close());

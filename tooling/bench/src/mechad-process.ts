@@ -43,10 +43,11 @@ export async function startMechad(
   options: { home: string; resourcesDir: string; pollMs?: number; timeoutMs?: number; logName?: string },
 ): Promise<RunningServer> {
   const port = await freePort();
+  const grpcPort = await freePort();
   mkdirSync(options.home, { recursive: true });
   const logFile = path.join(options.home, options.logName ?? 'mechad.log');
   const fd = openSync(logFile, 'a');
-  const args = [mechadBin, '--app-id', appId, '--dapr-http-port', String(port), '--resources-path', options.resourcesDir];
+  const args = [mechadBin, '--app-id', appId, '--dapr-http-port', String(port), '--dapr-grpc-port', String(grpcPort), '--resources-path', options.resourcesDir];
   const spawnedAt = performance.now();
   const child = children.spawn(process.execPath, args, {
     cwd: repoRoot,

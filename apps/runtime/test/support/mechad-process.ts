@@ -86,6 +86,7 @@ export interface MechadOptions {
 
 export interface MechadProcess {
   httpPort: number;
+  grpcPort: number;
   url: string;
   process: ChildProcess;
   mechaHome: string;
@@ -103,12 +104,15 @@ export async function startMechad(options: MechadOptions): Promise<MechadProcess
   const resources = options.resources ?? defaultResources(tempDir('mecha-data-'));
   for (const [name, text] of Object.entries(resources)) writeFileSync(path.join(resourcesDir, name), text);
   const httpPort = await freePort();
+  const grpcPort = await freePort();
   const args = [
     mechadBin,
     '--app-id',
     options.appId,
     '--dapr-http-port',
     String(httpPort),
+    '--dapr-grpc-port',
+    String(grpcPort),
     '--resources-path',
     resourcesDir,
     ...(options.appPort ? ['--app-port', String(options.appPort)] : []),
@@ -125,6 +129,7 @@ export async function startMechad(options: MechadOptions): Promise<MechadProcess
   const url = `http://127.0.0.1:${httpPort}`;
   const handle: MechadProcess = {
     httpPort,
+    grpcPort,
     url,
     process: child,
     mechaHome,
