@@ -32,6 +32,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     throw error;
   }
 
+  // Under `pnpm mechad`, pnpm runs the script in the repository root; work in the user's folder
+  // instead, so relative paths inside component files (e.g. a SQLite file) land where daprd's would.
+  if (env['npm_lifecycle_event'] === 'mechad' && env['INIT_CWD']) process.chdir(env['INIT_CWD']);
+
   const logger = createLogger({
     scope: 'mechad.runtime',
     level: options.logLevel,
@@ -44,9 +48,19 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   }
 
   const sidecar = new Sidecar(options, logger);
-  const onSignal = (signal: NodeJS.Signals) => void sidecar.stop(signal);
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // A terminal's Ctrl-C often reaches the sidecar twice (from the terminal and from a parent
+  // script forwarding it): later signals must not cut the drain short, so they are only noted.
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      logger.info({ signal }, 'already shutting down');
+      return;
+    }
+    signalled = true;
+    void sidecar.stop(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     await sidecar.start();
   } catch (error) {

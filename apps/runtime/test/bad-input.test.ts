@@ -95,6 +95,23 @@ describe('bad input over raw HTTP', () => {
     expect(((await response.json()) as { errorCode: string }).errorCode).toBe('ERR_BODY_TOO_LARGE');
   });
 
+  it('a body nested too deeply → 400 ERR_MALFORMED_REQUEST, not a crash', async () => {
+    const deep = '['.repeat(30_000) + ']'.repeat(30_000); // fits under the 64Ki limit of this suite
+    await expectError(await post('/v1.0/state/statestore', `[{"key":"precious","value":${deep}}]`), 400, 'ERR_MALFORMED_REQUEST');
+  });
+
+  it('a request line over the header limit → 431 in Dapr format', async () => {
+    const response = await fetch(api(`/v1.0/state/statestore/${'k'.repeat(20_000)}`));
+    expect(response.status).toBe(431);
+    expect(((await response.json()) as { errorCode: string }).errorCode).toBe('ERR_MALFORMED_REQUEST');
+  });
+
+  it('bulk get without keys answers an empty list, as daprd', async () => {
+    const response = await post('/v1.0/state/statestore/bulk', '{}');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual([]);
+  });
+
   it('after all of that, mechad is up and the stored value is unchanged', async () => {
     expect((await fetch(api('/v1.0/healthz/outbound'))).status).toBe(204);
     const response = await fetch(api('/v1.0/state/statestore/precious'));

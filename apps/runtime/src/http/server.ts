@@ -37,11 +37,26 @@ export function createHttpApi(context: HttpApiContext): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit: options.maxBodyBytes,
-    maxParamLength: 16 * 1024,
+    routerOptions: { maxParamLength: 16 * 1024 },
     keepAliveTimeout: 65_000,
     // Large state keys and invocation paths are legitimate; only the body size is limited by flag.
     http: options.maxHeaderBytes > 16 * 1024 ? { maxHeaderSize: options.maxHeaderBytes } : {},
     return503OnClosing: true,
+    // Errors Node's HTTP parser raises before a route runs (oversized headers, bad framing)
+    // still answer in Dapr's error format.
+    clientErrorHandler: (error: Error & { code?: string }, socket) => {
+      const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+      const status = tooLarge ? 431 : 400;
+      const body = JSON.stringify({
+        errorCode: 'ERR_MALFORMED_REQUEST',
+        message: tooLarge ? 'request line and headers are larger than --read-buffer-size allows' : `malformed HTTP request: ${error.message}`,
+      });
+      if (socket.writable) {
+        socket.end(`HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      } else {
+        socket.destroy(error);
+      }
+    },
   });
 
   // Bodies are read as bytes: state values and invocation payloads pass through untouched,
@@ -75,6 +90,10 @@ export function createHttpApi(context: HttpApiContext): FastifyInstance {
   app.addHook('onClose', async () => clearInterval(idleSweep));
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      // A body nested so deeply that encoding it overflows the stack is a bad request, not a crash.
+      return reply.code(400).send({ errorCode: 'ERR_MALFORMED_REQUEST', message: 'the request body is nested too deeply' });
+    }
     if (!isMechaError(error)) {
       if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         return reply

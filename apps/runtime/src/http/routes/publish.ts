@@ -1,29 +1,14 @@
 import { MechaError } from '@mecha/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BlockServices } from '../../block-services.ts';
+import { publishTarget } from '../../publish-target.ts';
 import { isRecord, jsonBody, queryMetadata, rawBody, stringMap } from '../request-helpers.ts';
 
 type Params = { pubsub: string; '*': string };
 
-function checkRawPayload(metadata: Record<string, string>): void {
-  const raw = metadata['rawPayload'];
-  if (raw === undefined || /^(true|false|1|0|t|f|TRUE|FALSE|True|False)$/.test(raw)) return;
-  throw new MechaError(
-    'ERR_PUBSUB_REQUEST_METADATA',
-    'invalid-argument',
-    `failed deserializing metadata. Error: rawPayload value must be a valid boolean: actual is '${raw}'`,
-    { reason: 'DAPR_PUBSUB_METADATA_DESERIALIZATION' },
-  );
-}
-
+/** The topic is the rest of the path after the pub/sub name; may contain slashes. */
 function topicOf(request: FastifyRequest<{ Params: Params }>): string {
-  const topic = request.params['*'];
-  if (!topic) {
-    throw new MechaError('ERR_TOPIC_NAME_EMPTY', 'not-found', `topic is empty in pubsub ${request.params.pubsub}`, {
-      reason: 'DAPR_PUBSUB_TOPIC_NAME_EMPTY',
-    });
-  }
-  return topic;
+  return request.params['*'];
 }
 
 function eventsError(pubsub: string, topic: string, detail: string, reason: string): MechaError {
@@ -53,9 +38,8 @@ function entryBytes(event: unknown, contentType: string, fail: (detail: string) 
 export function registerPublishRoutes(app: FastifyInstance, services: BlockServices): void {
   const publish = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     const metadata = queryMetadata(request);
-    const pubsub = services.pubsubComponent(request.params.pubsub, metadata);
     const topic = topicOf(request);
-    checkRawPayload(metadata);
+    const pubsub = publishTarget(services, request.params.pubsub, topic, metadata);
     const contentType = request.headers['content-type'];
     // daprd treats a publish without a content type as text/plain.
     await pubsub.publish({ topic, data: rawBody(request), contentType: contentType || 'text/plain', metadata });
@@ -67,9 +51,8 @@ export function registerPublishRoutes(app: FastifyInstance, services: BlockServi
   const bulkPublish = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     const metadata = queryMetadata(request);
     const pubsubName = request.params.pubsub;
-    const pubsub = services.pubsubComponent(pubsubName, metadata);
     const topic = topicOf(request);
-    checkRawPayload(metadata);
+    const pubsub = publishTarget(services, pubsubName, topic, metadata);
     let body: unknown;
     try {
       body = jsonBody(request);

@@ -1,6 +1,7 @@
 import { MechaError } from '@mecha/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BlockServices } from '../../block-services.ts';
+import { queryState } from '../../state-query.ts';
 import { isRecord, jsonBody, malformed, queryMetadata, queryParam, stringMap } from '../request-helpers.ts';
 
 type Options = { concurrency?: 'first-write' | 'last-write'; consistency?: 'strong' | 'eventual' };
@@ -90,7 +91,8 @@ export function registerStateRoutes(app: FastifyInstance, services: BlockService
     const store = services.stateStore(request.params.store);
     const body = jsonBody(request, 'failed deserializing HTTP body: ');
     if (!isRecord(body)) throw malformed('failed deserializing HTTP body: expected an object with "keys"');
-    const keys = body['keys'];
+    // daprd answers `{}` (no keys) with an empty list.
+    const keys = body['keys'] ?? [];
     if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string')) throw malformed('failed deserializing HTTP body: "keys" must be an array of strings');
     const parallelism = body['parallelism'];
     if (parallelism !== undefined && (typeof parallelism !== 'number' || !Number.isInteger(parallelism) || parallelism < 0)) {
@@ -147,10 +149,7 @@ export function registerStateRoutes(app: FastifyInstance, services: BlockService
   app.put<{ Params: { store: string } }>('/v1.0/state/:store/transaction', transaction);
 
   const query = async (request: FastifyRequest<{ Params: { store: string } }>) => {
-    const store = services.stateStore(request.params.store);
-    // No bundled store declares QUERY_API yet; the block answers daprd's "not supported" error.
-    store.assertQueryable();
-    throw new MechaError('ERR_STATE_QUERY', 'internal', `state store ${store.name} query failed: not implemented`);
+    queryState(services.stateStore(request.params.store));
   };
   app.post<{ Params: { store: string } }>('/v1.0-alpha1/state/:store/query', query);
   app.put<{ Params: { store: string } }>('/v1.0-alpha1/state/:store/query', query);
