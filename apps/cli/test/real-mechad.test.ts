@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -54,5 +54,24 @@ apps:
     const list = startCli(['list', '-o', 'json'], { MECHA_HOME: mechaHome });
     expect(await list.exitCode).toBe(0);
     expect(JSON.parse(list.stdout())).toEqual([]);
+  });
+
+  it('mecha run -f: a sidecar that cannot start says why, from its log file', async () => {
+    const dir = tempDir('mecha-runfile-');
+    mkdirSync(path.join(dir, 'res'));
+    writeFileSync(path.join(dir, 'res', 'broken.yaml'), 'apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: s\nspec:\n  tpye: state.in-memory\n');
+    writeFileSync(
+      path.join(dir, 'dapr.yaml'),
+      `version: 1
+apps:
+  - appID: broken
+    appDirPath: .
+    resourcesPath: ./res
+    command: ["node", "-e", "setTimeout(() => {}, 60000)"]
+`,
+    );
+    const cli = startCli(['run', '-f', '.'], { MECHA_HOME: home(), MECHA_MECHAD_PATH: MECHAD, INIT_CWD: dir });
+    await cli.waitFor(/unknown field "tpye"/, 20_000);
+    expect(cli.output()).toMatch(/full log: .*broken_daprd_/);
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { WriteStream } from 'node:fs';
 import type { CliIo } from '../cli-io.ts';
 import { status } from '../status.ts';
@@ -63,12 +64,16 @@ export async function runApps(options: RunAppsOptions): Promise<number> {
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
 
-  const report = (managed: ManagedProcess): void => {
+  const report = (managed: ManagedProcess, logFile?: string): void => {
     void managed.exited.then((info) => {
       if (info.error !== undefined) return; // reported where the start failed
       if (info.code === 0) status.success(io.stdout, `Exited ${managed.name} successfully`);
       else if (stopping) status.info(io.stdout, `Stopped ${managed.name} (${describeExit(info)})`);
-      else status.failure(io.stderr, `${managed.name} exited with ${describeExit(info)}`);
+      else {
+        status.failure(io.stderr, `${managed.name} exited with ${describeExit(info)}`);
+        // When its output went to a file only, show why it stopped instead of leaving the user to hunt for it.
+        if (logFile !== undefined) io.stderr.write(`${logTail(logFile, 15)}(full log: ${logFile})\n`);
+      }
     });
   };
 
@@ -108,7 +113,7 @@ export async function runApps(options: RunAppsOptions): Promise<number> {
       status.failure(io.stderr, `Could not start mechad for "${config.appId}": ${info.error?.message ?? describeExit(info)}`);
       return 1;
     }
-    report(sidecar);
+    report(sidecar, daprdLog !== undefined && config.daprdLogDestination === 'file' ? daprdLog : undefined);
     const entry: StartedApp = { config, sidecar };
     started.push(entry);
 
@@ -192,5 +197,19 @@ export async function runApps(options: RunAppsOptions): Promise<number> {
     await Promise.all(processes.map((managed) => managed.flushed()));
     await closeLogFiles(files);
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+  }
+}
+
+/** The last lines of a log file, each indented, for a failure report. */
+function logTail(file: string, lines: number): string {
+  try {
+    const text = readFileSync(file, 'utf8').trimEnd();
+    return text
+      .split('\n')
+      .slice(-lines)
+      .map((line) => `    ${line}\n`)
+      .join('');
+  } catch {
+    return '';
   }
 }
