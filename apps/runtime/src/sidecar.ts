@@ -8,21 +8,25 @@ import {
   type ResiliencyResource,
   type Logger,
 } from '@mecha/core';
-import { HttpAppChannel, HttpSidecarInvoker, InvocationService, type AppChannel, type NameResolver } from '@mecha/invocation';
+import { InvocationService, type NameResolver } from '@mecha/invocation';
 import { LocalNameResolver } from '@mecha/nameresolution-local';
 import { PubSubService, pubsubCommonFields, type PubSubBroker, type PubSubFeature } from '@mecha/pubsub';
 import { StateService, stateCommonMetadata, type StateFeature, type StateStore } from '@mecha/state';
 import type { FastifyInstance } from 'fastify';
-import { httpDelivery } from './app/http-delivery.ts';
-import { declarativeSubscriptions, fetchProgrammaticSubscriptions, startSubscriptions, type StartedSubscription } from './app/subscriptions.ts';
+import type { AppConnection } from './app/app-connection.ts';
+import { openAppConnection } from './app/open-app-connection.ts';
+import { declarativeSubscriptions, startSubscriptions, type StartedSubscription } from './app/subscriptions.ts';
 import { BlockServices } from './block-services.ts';
 import { bundledComponents } from './bundled-components.ts';
 import { capabilitiesOf } from './capabilities.ts';
 import { pubsubInboundRetry } from './resiliency/pubsub-inbound-retry.ts';
 import type { SidecarOptions } from './config/options.ts';
 import { daprApiHandlers } from './grpc/dapr-api/index.ts';
+import { closeSubscriptionStreams } from './grpc/dapr-api/subscribe-stream.ts';
 import { daprProtos } from './grpc/protos.ts';
 import { GrpcServer } from './grpc/server.ts';
+import { GrpcSidecarInvoker } from './grpc/internal/grpc-sidecar-invoker.ts';
+import { startInternalGrpcServer, type InternalGrpcServer } from './grpc/internal/internal-server.ts';
 import { createHttpApi } from './http/server.ts';
 import { Readiness } from './readiness.ts';
 import { RuntimeMetadata } from './runtime-metadata.ts';
@@ -48,10 +52,11 @@ export class Sidecar {
   #resolveStopped!: () => void;
   #components: LiveComponent[] = [];
   #resolver?: NameResolver;
-  #appChannel?: AppChannel;
+  #app?: AppConnection;
   #invocation?: InvocationService;
   #http?: FastifyInstance;
   #grpc?: GrpcServer;
+  #internalGrpc?: InternalGrpcServer;
   #subscriptions: StartedSubscription[] = [];
   #stopping?: Promise<void>;
   #abortAppWait = new AbortController();
@@ -103,23 +108,12 @@ export class Sidecar {
     }));
 
     this.#resolver = this.#createResolver();
-    if (options.appPort && (options.appProtocol === 'http' || options.appProtocol === 'https')) {
-      this.#appChannel = new HttpAppChannel({
-        host: options.appChannelAddress,
-        port: options.appPort,
-        protocol: options.appProtocol,
-        appApiToken: options.appApiToken,
-        maxConcurrency: options.appMaxConcurrency,
-        appId: options.appId,
-      });
-    } else if (options.appPort) {
-      logger.warn({ protocol: options.appProtocol }, `--app-protocol ${options.appProtocol} is not built yet (gRPC app channel): the app will not be called`);
-    }
+    this.#app = openAppConnection(options, logger.child({ scope: 'mechad.app' }));
     const invocation = (this.#invocation = new InvocationService({
       appId: options.appId,
-      appChannel: this.#appChannel,
+      appChannel: this.#app?.channel,
       resolver: this.#resolver,
-      remote: new HttpSidecarInvoker({ apiToken: options.apiToken }),
+      remote: new GrpcSidecarInvoker({ maxMessageBytes: options.maxBodyBytes }),
       logger: logger.child({ scope: 'mechad.invocation' }),
     }));
 
@@ -166,12 +160,21 @@ export class Sidecar {
       logger: logger.child({ scope: 'mechad.grpc' }),
     });
     await this.#grpc.listen(options.grpcPort, hosts);
+    this.#internalGrpc = await startInternalGrpcServer({
+      invocation,
+      port: options.internalGrpcPort,
+      hosts,
+      appIsHttp: options.appProtocol !== 'grpc' && options.appProtocol !== 'grpcs', // h2c is HTTP (cleartext HTTP/2), as in daprd
+      maxBodyBytes: options.maxBodyBytes,
+      logger: logger.child({ scope: 'mechad.grpc.internal' }),
+    });
     this.readiness.ready('components');
     await this.#resolver.register({
       appId: options.appId,
       host: '127.0.0.1',
       httpPort: options.httpPort,
       grpcPort: options.grpcPort,
+      internalGrpcPort: this.#internalGrpc.port,
       pid: process.pid,
       labels: {
         ...options.instanceLabels,
@@ -179,7 +182,7 @@ export class Sidecar {
         startedAt: new Date().toISOString(),
       },
     });
-    logger.info({ httpPort: options.httpPort, grpcPort: options.grpcPort, hosts }, 'HTTP and gRPC APIs listening');
+    logger.info({ httpPort: options.httpPort, grpcPort: options.grpcPort, internalGrpcPort: this.#internalGrpc.port, hosts }, 'HTTP and gRPC APIs listening');
     this.#watchParentCli();
     void this.#connectApp(resources.subscriptions);
   }
@@ -232,21 +235,25 @@ export class Sidecar {
   async #connectApp(declarative: Parameters<typeof declarativeSubscriptions>[0]): Promise<void> {
     const { options, logger } = this;
     try {
-      if (this.#appChannel) {
-        logger.info({ port: options.appPort }, 'waiting for the app port');
-        await (this.#appChannel as HttpAppChannel).waitForPort({ signal: this.#abortAppWait.signal });
+      const app = this.#app;
+      if (app) {
+        logger.info({ port: options.appPort, protocol: app.protocol }, 'waiting for the app port');
+        await app.waitUntilReachable(this.#abortAppWait.signal);
         logger.info({ port: options.appPort }, 'the app is listening');
       }
       const specs = declarativeSubscriptions(declarative);
-      if (this.#appChannel && !options.disableInitEndpoints.includes('subscribe')) {
-        specs.push(...(await fetchProgrammaticSubscriptions(this.#appChannel, options.appId, logger, this.#abortAppWait.signal)));
+      if (app && !options.disableInitEndpoints.includes('subscribe')) {
+        specs.push(...(await app.subscriptions(this.#abortAppWait.signal)));
       }
       if (this.#stopping) return;
-      if (this.#appChannel && specs.length > 0) {
-        const deliver = httpDelivery(this.#appChannel, logger.child({ scope: 'mechad.pubsub.delivery' }));
-        this.#subscriptions = await startSubscriptions(this.services, specs, deliver, logger);
+      if (app && specs.length > 0) {
+        this.#subscriptions = await startSubscriptions(this.services, specs, app.deliver, logger);
       } else if (specs.length > 0) {
         logger.warn({ count: specs.length }, 'subscriptions are declared but there is no app to deliver to (--app-port)');
+      }
+      const bindings = app ? await app.inputBindings(this.#abortAppWait.signal) : [];
+      if (bindings.length > 0) {
+        logger.warn({ bindings }, 'the app serves input bindings, but the bindings building block is not built yet: they get no events');
       }
       this.readiness.ready('app');
       logger.info({ appId: options.appId }, 'mechad is ready');
@@ -298,13 +305,17 @@ export class Sidecar {
     this.#abortAppWait.abort();
     // No new calls from other sidecars, then no new deliveries, then drain the API, then close backends.
     await step('name resolution', () => this.#resolver?.close());
-    await step('subscriptions', () => Promise.all(this.#subscriptions.map((s) => s.close())));
+    await step('subscriptions', () => Promise.all([...this.#subscriptions.map((s) => s.close()), closeSubscriptionStreams(this.services)]));
     await step('HTTP and gRPC APIs', () =>
-      Promise.all([this.#http?.close(), this.#grpc?.close(Math.max(0, this.options.gracefulShutdownMs - 500))]),
+      Promise.all([
+        this.#http?.close(),
+        this.#grpc?.close(Math.max(0, this.options.gracefulShutdownMs - 500)),
+        this.#internalGrpc?.close(Math.max(0, this.options.gracefulShutdownMs - 500)),
+      ]),
     );
     await step('state stores', () => Promise.all([...this.services.state.values()].map((s) => s.close())));
     await step('pub/sub', () => Promise.all([...this.services.pubsub.values()].map((s) => s.close())));
-    await step('app channel', () => this.#appChannel?.close());
+    await step('app channel', () => this.#app?.close());
     await step('invocation', () => this.#invocation?.close());
     clearTimeout(force);
     logger.info('mechad stopped');

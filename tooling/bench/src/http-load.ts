@@ -2,10 +2,14 @@ import autocannon from 'autocannon';
 import type { CellResult, OperationName } from './cell-result.ts';
 import { LatencyRecorder } from './latency-recorder.ts';
 import { CpuMeter } from './process-cpu.ts';
-import { saveBody, statePath, type Workload } from './workload.ts';
+import { invokePath, saveBody, statePath, type Workload } from './workload.ts';
 
-/** The request list for an operation: one entry per key, so each connection rotates over the keys. */
-export function httpRequests(operation: OperationName, workload: Workload): autocannon.Request[] {
+/**
+ * The request list for an operation: one entry per key, so each connection rotates over the
+ * keys. INVOKE posts the value to the echo app at `invokeAt` (through mechad, or directly).
+ */
+export function httpRequests(operation: OperationName, workload: Workload, invokeAt = invokePath()): autocannon.Request[] {
+  if (operation === 'INVOKE') return [{ method: 'POST', path: invokeAt, headers: { 'content-type': 'application/json' }, body: workload.valueJson }];
   if (operation === 'GET') return workload.getKeys.map((key) => ({ method: 'GET', path: statePath(key) }));
   return workload.setKeys.map((key) => ({
     method: 'POST',
@@ -36,11 +40,15 @@ export interface HttpCellOptions {
   port: number;
   /** The server's process, whose CPU use is reported with the cell. */
   serverPid: number | undefined;
+  /** For invocation through mechad: the app mechad calls, measured too so its CPU is not counted as "other". */
+  appPid?: number;
   operation: OperationName;
   clients: number;
   duration: number;
   warmup: number;
   workload: Workload;
+  /** For INVOKE: the path to post to (default: mechad's invocation of the echo app). */
+  invokeAt?: string;
 }
 
 /** A warm-up run (discarded), then the measured run: keep-alive connections, pipelining 1. */
@@ -50,14 +58,14 @@ export async function measureHttp(options: HttpCellOptions): Promise<Omit<CellRe
     connections: options.clients,
     pipelining: 1,
     timeout: 10,
-    requests: httpRequests(options.operation, options.workload),
+    requests: httpRequests(options.operation, options.workload, options.invokeAt),
   };
   if (options.warmup > 0) await runAutocannon({ ...base, duration: options.warmup });
-  const cpu = new CpuMeter([options.serverPid, process.pid]);
+  const cpu = new CpuMeter(options.appPid === undefined ? [options.serverPid, process.pid] : [options.serverPid, process.pid, options.appPid]);
   cpu.start();
   const { result, latencies } = await runAutocannon({ ...base, duration: options.duration });
   const {
-    processes: [serverCpu, clientCpu],
+    processes: [serverCpu, clientCpu, appCpu],
     machine: machineCpu,
     others: otherCpu,
   } = cpu.stop();
@@ -76,6 +84,7 @@ export async function measureHttp(options: HttpCellOptions): Promise<Omit<CellRe
     autocannon: { p50: result.latency.p50, p99: result.latency.p99, requestsAverage: result.requests.average },
     serverCpu,
     clientCpu,
+    ...(appCpu === undefined ? {} : { appCpu }),
     machineCpu,
     otherCpu,
     seconds: result.duration,

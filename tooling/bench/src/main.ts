@@ -13,19 +13,21 @@ import path from 'node:path';
 import { StateService } from '@mecha/state';
 import { SqliteStateStore, definition } from '@mecha/state-sqlite';
 import type { CellResult, OperationName, TargetName } from './cell-result.ts';
-import { targetLabels } from './cell-result.ts';
+import { invokeLabels, targetLabels } from './cell-result.ts';
 import { ChildProcesses } from './child-processes.ts';
 import { sqliteState, writeResources } from './component-files.ts';
+import { startEchoApp } from './echo-server-process.ts';
+import { measureGrpc } from './grpc-load.ts';
 import { measureHttp } from './http-load.ts';
 import { measureInProcess } from './in-process-load.ts';
 import { logTail, repoRoot, startMechad, type RunningServer } from './mechad-process.ts';
 import { startMinimalServer } from './minimal-server-process.ts';
 import { OptionsError, parseOptions, usage, type BenchOptions } from './options.ts';
-import { formatOperation, formatStartup } from './report.ts';
+import { comparisonLines, formatOperation, formatStartup } from './report.ts';
 import { seedInProcess, seedOverHttp } from './seed.ts';
 import { measureStartup } from './startup.ts';
 import { findCell, operationTargets, startupTarget } from './targets.ts';
-import { appId, createWorkload, storeName, type Workload } from './workload.ts';
+import { appId, createWorkload, echoMethod, storeName, type Workload } from './workload.ts';
 
 const benchDir = path.resolve(import.meta.dirname, '..');
 const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -43,16 +45,24 @@ function machine() {
   };
 }
 
-function assertAlive(server: RunningServer, who: string): void {
+function assertAlive(server: { child: RunningServer['child']; logFile: string }, who: string): void {
   if (server.child.exitCode !== null || server.child.signalCode !== null) {
     throw new Error(`${who} exited during the run (${server.child.exitCode ?? server.child.signalCode}); its log:\n${logTail(server.logFile)}`);
   }
 }
 
+/** Which targets each operation is measured on; the state rows add gRPC next to HTTP, the invocation rows compare with calling the app directly. */
+const operationTargetsToRun: [OperationName, TargetName[]][] = [
+  ['GET', ['mechad', 'mechad-grpc', 'minimal', 'in-process']],
+  ['SET', ['mechad', 'mechad-grpc', 'minimal', 'in-process']],
+  ['INVOKE', ['mechad', 'mechad-grpc', 'direct']],
+];
+
 async function measureLoad(children: ChildProcesses, workDir: string, options: BenchOptions, workload: Workload): Promise<CellResult[]> {
   const resourcesDir = writeResources(path.join(workDir, 'mechad', 'components'), [sqliteState(storeName, path.join(workDir, 'mechad', 'state.db'))]);
-  progress('starting mechad and the minimal server');
-  const mechad = await startMechad(children, { home: path.join(workDir, 'mechad'), resourcesDir });
+  progress('starting the echo app, mechad (with the echo app as its app) and the minimal server');
+  const echo = await startEchoApp(children, { logFile: path.join(workDir, 'echo.log') });
+  const mechad = await startMechad(children, { home: path.join(workDir, 'mechad'), resourcesDir, appPort: echo.port });
   mkdirSync(path.join(workDir, 'minimal'), { recursive: true });
   const minimal = await startMinimalServer(children, {
     dbFile: path.join(workDir, 'minimal', 'state.db'),
@@ -73,28 +83,34 @@ async function measureLoad(children: ChildProcesses, workDir: string, options: B
     await seedOverHttp(minimal.port, workload, 'minimal server');
     await seedInProcess(state, workload);
 
-    const servers: Record<Exclude<TargetName, 'in-process'>, RunningServer> = { mechad, minimal };
-    const operations: OperationName[] = ['GET', 'SET'];
-    const targets: TargetName[] = ['mechad', 'minimal', 'in-process'];
-    const total = operations.length * options.concurrency.length * targets.length;
-    for (const operation of operations) {
+    const total = operationTargetsToRun.reduce((sum, [, targets]) => sum + targets.length, 0) * options.concurrency.length;
+    for (const [operation, targets] of operationTargetsToRun) {
       for (const clients of options.concurrency) {
         // The targets take turns within each operation × concurrency, so drift over the run
-        // (heat, background work) touches all three alike.
+        // (heat, background work) touches all of them alike.
         for (const target of targets) {
-          progress(`[${cells.length + 1}/${total}] ${operation} × ${clients} client${clients === 1 ? '' : 's'} → ${targetLabels[target]}`);
+          const label = (operation === 'INVOKE' ? invokeLabels[target] : undefined) ?? targetLabels[target];
+          progress(`[${cells.length + 1}/${total}] ${operation} × ${clients} client${clients === 1 ? '' : 's'} → ${label}`);
           const common = { operation, clients, duration: options.duration, warmup: options.warmup, workload };
-          const cell =
-            target === 'in-process'
-              ? await measureInProcess({ ...common, state })
-              : await measureHttp({ ...common, port: servers[target].port, serverPid: servers[target].child.pid });
-          if (target !== 'in-process') assertAlive(servers[target], target);
+          let cell: Omit<CellResult, 'target'>;
+          // Invocation through mechad also measures the echo app it calls, so that CPU is not counted as "other".
+          const appPid = operation === 'INVOKE' ? echo.child.pid : undefined;
+          if (target === 'in-process') cell = await measureInProcess({ ...common, state });
+          else if (target === 'mechad-grpc') cell = await measureGrpc({ ...common, port: mechad.grpcPort!, serverPid: mechad.child.pid, appPid });
+          else if (target === 'direct') cell = await measureHttp({ ...common, port: echo.port, serverPid: echo.child.pid, invokeAt: `/${echoMethod}` });
+          else {
+            const server = target === 'mechad' ? mechad : minimal;
+            cell = await measureHttp({ ...common, port: server.port, serverPid: server.child.pid, appPid });
+          }
+          assertAlive(mechad, 'mechad');
+          assertAlive(minimal, 'the minimal server');
+          assertAlive(echo, 'the echo app');
           cells.push({ target, ...cell });
         }
       }
     }
   } finally {
-    await Promise.all([children.stop(mechad.child), children.stop(minimal.child), state.close()]);
+    await Promise.all([children.stop(mechad.child), children.stop(minimal.child), children.stop(echo.child), state.close()]);
   }
   return cells;
 }
@@ -140,6 +156,7 @@ async function main(): Promise<number> {
       return [
         `for context: minimal p99 − in-process p99 at ${low} client (the HTTP hop alone): ${((minimalLow?.p99 ?? NaN) - (inProcessLow?.p99 ?? NaN)).toFixed(3)} ms; ` +
           `mechad / minimal throughput at ${low} client: ${((mechadLow?.requestsPerSecond ?? NaN) / (minimalLow?.requestsPerSecond ?? NaN)).toFixed(2)}`,
+        ...comparisonLines(cells, operation, options.concurrency),
       ];
     };
 
@@ -152,10 +169,15 @@ async function main(): Promise<number> {
       'CPU columns, over the measured seconds: server = the process answering, load-gen = this process running autocannon (% of one core);',
       `machine = all ${env.cpus} cores together; other = machine minus the measured processes (other programs, kernel threads), % of one core.`,
       'Near 100% machine CPU a row is short of CPU (generator and server share the cores); a high "other" means a neighbour disturbed it.',
+      'gRPC rows: @grpc/grpc-js on one keep-alive HTTP/2 channel with N calls in flight (N loops, one call each), timed with performance.now();',
+      'their non-2xx column counts calls that ended with a status other than OK. Invocation rows: mechad calls its own app, the echo app (its CPU',
+      'is measured apart, in the JSON as appCpu, and left out of "other"); the direct row is autocannon on the echo app itself (server = the echo app).',
       '',
       formatOperation('GET', cells, options, checks.GET, info('GET')),
       '',
       formatOperation('SET', cells, options, checks.SET, info('SET')),
+      '',
+      formatOperation('INVOKE', cells, options, [], comparisonLines(cells, 'INVOKE', options.concurrency)),
       '',
       formatStartup(startup, checks.startup),
       '',

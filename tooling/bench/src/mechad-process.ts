@@ -11,6 +11,8 @@ const mechadBin = path.join(repoRoot, 'apps/runtime/bin/mechad.js');
 
 export interface RunningServer {
   port: number;
+  /** mechad's gRPC API port (mechad only). */
+  grpcPort?: number;
   child: ChildProcess;
   /** Where the process's stdout and stderr went. */
   logFile: string;
@@ -40,7 +42,7 @@ function exitFailure(child: ChildProcess, what: string, logFile: string): string
  */
 export async function startMechad(
   children: ChildProcesses,
-  options: { home: string; resourcesDir: string; pollMs?: number; timeoutMs?: number; logName?: string },
+  options: { home: string; resourcesDir: string; pollMs?: number; timeoutMs?: number; logName?: string; appPort?: number },
 ): Promise<RunningServer> {
   const port = await freePort();
   const grpcPort = await freePort();
@@ -48,6 +50,7 @@ export async function startMechad(
   const logFile = path.join(options.home, options.logName ?? 'mechad.log');
   const fd = openSync(logFile, 'a');
   const args = [mechadBin, '--app-id', appId, '--dapr-http-port', String(port), '--dapr-grpc-port', String(grpcPort), '--resources-path', options.resourcesDir];
+  if (options.appPort !== undefined) args.push('--app-port', String(options.appPort));
   const spawnedAt = performance.now();
   const child = children.spawn(process.execPath, args, {
     cwd: repoRoot,
@@ -61,7 +64,7 @@ export async function startMechad(
       timeoutMs: options.timeoutMs ?? 20_000,
       failed: () => exitFailure(child, 'mechad', logFile),
     });
-    return { port, child, logFile, spawnedAt, healthyAt };
+    return { port, grpcPort, child, logFile, spawnedAt, healthyAt };
   } catch (error) {
     await children.stop(child);
     throw error;

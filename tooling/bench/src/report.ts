@@ -1,9 +1,9 @@
-import { targetLabels, type CellResult, type OperationName, type TargetName } from './cell-result.ts';
+import { invokeLabels, targetLabels, type CellResult, type OperationName, type TargetName } from './cell-result.ts';
 import type { BenchOptions } from './options.ts';
 import type { StartupResult } from './startup.ts';
 import { findCell, type TargetCheck } from './targets.ts';
 
-const targetOrder: TargetName[] = ['mechad', 'minimal', 'in-process'];
+const targetOrder: TargetName[] = ['mechad', 'mechad-grpc', 'minimal', 'in-process', 'direct'];
 
 function fixed(value: number, digits: number): string {
   return Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
@@ -38,10 +38,12 @@ export function formatCheck(check: TargetCheck): string {
 }
 
 export function formatOperation(operation: OperationName, cells: readonly CellResult[], options: BenchOptions, checks: readonly TargetCheck[], info: readonly string[]): string {
-  const title =
-    operation === 'GET'
-      ? `state GET — ${options.keys} pre-seeded keys, rotated; each value a JSON string of ${options.valueChars} chars`
-      : `state SET — ${options.keys} keys, rotated; each value a JSON string of ${options.valueChars} chars`;
+  const titles: Record<OperationName, string> = {
+    GET: `state GET — ${options.keys} pre-seeded keys, rotated; each value a JSON string of ${options.valueChars} chars`,
+    SET: `state SET — ${options.keys} keys, rotated; each value a JSON string of ${options.valueChars} chars`,
+    INVOKE: `invocation — POST of that value to a node:http echo app's /echo, answered with the same bytes (mechad: /v1.0/invoke/bench/method/echo or gRPC InvokeService to its own app)`,
+  };
+  const title = titles[operation];
   const rows: string[][] = [];
   let rowsDisturbed = false;
   for (const clients of options.concurrency) {
@@ -51,7 +53,7 @@ export function formatOperation(operation: OperationName, cells: readonly CellRe
       rowsDisturbed ||= disturbed(cell);
       rows.push([
         String(clients),
-        targetLabels[target],
+        (operation === 'INVOKE' ? invokeLabels[target] : undefined) ?? targetLabels[target],
         thousands(cell.requestsPerSecond),
         fixed(cell.p50, 3),
         fixed(cell.p99, 3),
@@ -85,4 +87,33 @@ export function formatStartup(startup: StartupResult, check: TargetCheck): strin
     `  starts (ms): ${startup.startsMs.map((ms) => fixed(ms, 0)).join(', ')}; of which Node itself (spawn → exit of \`node -e 0\`, median): ${fixed(startup.nodeAloneMs, 0)} ms`,
     formatCheck(check),
   ].join('\n');
+}
+
+function ratio(a: number | undefined, b: number | undefined): string {
+  return fixed((a ?? Number.NaN) / (b ?? Number.NaN), 2);
+}
+
+/**
+ * Context lines comparing rows at each concurrency: gRPC against HTTP through mechad (req/s,
+ * p50 and p99 ratios), and for invocation each way through mechad against calling the app directly.
+ */
+export function comparisonLines(cells: readonly CellResult[], operation: OperationName, concurrency: readonly number[]): string[] {
+  const lines: string[] = [];
+  const pairs: [TargetName, TargetName, string][] =
+    operation === 'INVOKE'
+      ? [
+          ['mechad-grpc', 'mechad', 'gRPC / HTTP through mechad'],
+          ['mechad', 'direct', 'mechad HTTP / direct'],
+          ['mechad-grpc', 'direct', 'mechad gRPC / direct'],
+        ]
+      : [['mechad-grpc', 'mechad', 'gRPC / HTTP through mechad']];
+  for (const [a, b, label] of pairs) {
+    const parts = concurrency.map((clients) => {
+      const x = findCell(cells, a, operation, clients);
+      const y = findCell(cells, b, operation, clients);
+      return `×${clients}: req/s ${ratio(x?.requestsPerSecond, y?.requestsPerSecond)}, p50 ${ratio(x?.p50, y?.p50)}, p99 ${ratio(x?.p99, y?.p99)}`;
+    });
+    lines.push(`ratio ${label} — ${parts.join('; ')}`);
+  }
+  return lines;
 }

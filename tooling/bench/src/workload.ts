@@ -46,3 +46,10 @@ export function saveBody(key: string, valueJson: string): string {
 export function statePath(key?: string): string {
   return key === undefined ? `/v1.0/state/${storeName}` : `/v1.0/state/${storeName}/${encodeURIComponent(key)}`;
 }
+
+/** The path the invocation rows call on the echo app, directly or through mechad's `/v1.0/invoke/<app-id>/method/…`. */
+export const echoMethod = 'echo';
+
+export function invokePath(): string {
+  return `/v1.0/invoke/${appId}/method/${echoMethod}`;
+}

@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage, type Logger, type SubscriptionResource } from '@mecha/core';
 import type { AppChannel } from '@mecha/invocation';
 import { fromDeclarative, parseProgrammaticSubscriptions, type Deliver, type SubscriptionSpec } from '@mecha/pubsub';
 import type { BlockServices } from '../block-services.ts';
+import { retryAtStartup } from './startup-retries.ts';
 
 /** Asks the app for its subscriptions (`GET /dapr/subscribe`), retrying briefly as daprd does. */
 export async function fetchProgrammaticSubscriptions(
@@ -11,12 +11,8 @@ export async function fetchProgrammaticSubscriptions(
   logger: Logger,
   signal?: AbortSignal,
 ): Promise<SubscriptionSpec[]> {
-  const delays = [0, 500, 1000, 2000];
-  let lastError: unknown;
-  for (const delay of delays) {
-    if (delay > 0) await sleep(delay, undefined, { signal }).catch(() => undefined);
-    if (signal?.aborted) return [];
-    try {
+  try {
+    const specs = await retryAtStartup(async () => {
       const response = await channel.invoke({
         method: 'dapr/subscribe',
         httpVerb: 'GET',
@@ -33,12 +29,12 @@ export async function fetchProgrammaticSubscriptions(
       const text = Buffer.from(response.body).toString('utf8').trim();
       if (text === '') return [];
       return parseProgrammaticSubscriptions(JSON.parse(text));
-    } catch (error) {
-      lastError = error;
-    }
+    }, signal);
+    return specs ?? [];
+  } catch (error) {
+    logger.error({ error: errorMessage(error) }, 'could not read the app subscriptions (GET /dapr/subscribe)');
+    return [];
   }
-  logger.error({ error: errorMessage(lastError) }, 'could not read the app subscriptions (GET /dapr/subscribe)');
-  return [];
 }
 
 export interface StartedSubscription {

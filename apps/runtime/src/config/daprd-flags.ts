@@ -21,7 +21,7 @@ export const daprdFlags: Readonly<Record<string, FlagSpec>> = {
   'app-ssl': { kind: 'bool', built: true, help: 'Deprecated: use --app-protocol https' },
   'dapr-http-port': { kind: 'int', built: true, default: 3500, help: 'HTTP port of the Dapr API' },
   'dapr-grpc-port': { kind: 'int', built: true, default: 50001, help: 'gRPC port of the Dapr API' },
-  'dapr-internal-grpc-port': { kind: 'string', built: false, help: 'gRPC port for sidecar-to-sidecar calls' },
+  'dapr-internal-grpc-port': { kind: 'string', built: true, help: 'gRPC port for sidecar-to-sidecar calls (default: chosen at start, as daprd does)' },
   'dapr-internal-grpc-listen-address': { kind: 'string', built: false, help: 'Listen address of the internal gRPC server' },
   'dapr-public-port': { kind: 'string', built: false, help: 'Public port for health and metadata' },
   'dapr-public-listen-address': { kind: 'string', built: false, help: 'Listen address of the public port' },

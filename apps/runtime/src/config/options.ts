@@ -14,6 +14,8 @@ export interface SidecarOptions {
   appMaxConcurrency: number;
   httpPort: number;
   grpcPort: number;
+  /** `--dapr-internal-grpc-port`; undefined: chosen at start as daprd does. */
+  internalGrpcPort?: number;
   listenAddresses: string[];
   resourcesPaths: string[];
   configPath?: string;
@@ -103,6 +105,7 @@ export function resolveOptions(flags: ParsedFlags, env: NodeJS.ProcessEnv = proc
     appMaxConcurrency: Number(flags['app-max-concurrency'] ?? -1),
     httpPort: port('dapr-http-port', flags['dapr-http-port'] as number | undefined) ?? 3500,
     grpcPort: port('dapr-grpc-port', flags['dapr-grpc-port'] as number | undefined) ?? 50001,
+    internalGrpcPort: port('dapr-internal-grpc-port', flags['dapr-internal-grpc-port'] as string | undefined),
     listenAddresses: listen ? listen.split(',').map((s) => s.trim()).filter(Boolean) : [],
     resourcesPaths,
     configPath: configs[0],
