@@ -1,32 +1,38 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 
 /**
  * Dapr's published protocol definitions, loaded from the `proto/` folder of the pinned
  * `@dapr/dapr` package (never copied into this repository), plus Google's `google.rpc`
  * status and error-detail messages from `google-proto-files` for rich error details.
+ *
+ * The .proto files are parsed with protobufjs once per `@dapr/dapr` version and kept as JSON
+ * in the temp folder; grpc-js service definitions are built straight from that root. This is
+ * what @grpc/proto-loader does, minus its per-type descriptor generation, and it keeps
+ * mechad's start-up about 100 ms shorter.
  */
 const require = createRequire(import.meta.url);
-export const daprProtoRoot = path.join(path.dirname(require.resolve('@dapr/dapr/package.json')), 'proto');
+const daprPackageJson = require.resolve('@dapr/dapr/package.json');
+export const daprProtoRoot = path.join(path.dirname(daprPackageJson), 'proto');
 const googleProtoRoot = path.resolve(require.resolve('google-proto-files/google/rpc/status.proto'), '../../..');
+
+const protoFiles = [
+  'dapr/proto/runtime/v1/dapr.proto',
+  'dapr/proto/runtime/v1/appcallback.proto',
+  'dapr/proto/internals/v1/service_invocation.proto',
+  'google/rpc/status.proto',
+  'google/rpc/error_details.proto',
+];
 
 /**
  * How messages look in handlers: field names as in the .proto (snake_case), enums as their
  * names, 64-bit integers as strings, bytes as Buffers, oneofs named, defaults present.
  */
-const loaderOptions: protoLoader.Options = {
-  keepCase: true,
-  longs: String,
-  enums: String,
-  bytes: Buffer,
-  defaults: true,
-  oneofs: true,
-  includeDirs: [daprProtoRoot, googleProtoRoot],
-};
+const conversion: protobuf.IConversionOptions = { longs: String, enums: String, bytes: Buffer as never, defaults: true, oneofs: true };
 
 export interface DaprProtos {
   /** `dapr.proto.runtime.v1.Dapr`: the API apps call. */
@@ -41,27 +47,7 @@ export interface DaprProtos {
   root: protobuf.Root;
 }
 
-let loaded: DaprProtos | undefined;
-
-export function daprProtos(): DaprProtos {
-  if (loaded) return loaded;
-  const definition = protoLoader.loadSync(
-    [
-      'dapr/proto/runtime/v1/dapr.proto',
-      'dapr/proto/runtime/v1/appcallback.proto',
-      'dapr/proto/internals/v1/service_invocation.proto',
-    ],
-    loaderOptions,
-  );
-  const objects = grpc.loadPackageDefinition(definition) as unknown as {
-    dapr: {
-      proto: {
-        runtime: { v1: Record<string, grpc.ServiceClientConstructor> };
-        internals: { v1: Record<string, grpc.ServiceClientConstructor> };
-      };
-    };
-  };
-  const runtime = objects.dapr.proto.runtime.v1;
+function parseProtoFiles(): protobuf.Root {
   const root = new protobuf.Root();
   root.resolvePath = (_origin, target) => {
     for (const dir of [daprProtoRoot, googleProtoRoot]) {
@@ -70,13 +56,67 @@ export function daprProtos(): DaprProtos {
     }
     return target;
   };
-  root.loadSync(['google/rpc/status.proto', 'google/rpc/error_details.proto', 'google/protobuf/any.proto'], { keepCase: true });
+  root.loadSync(protoFiles, { keepCase: true });
+  return root;
+}
+
+/** The parsed root, from the JSON cache when it matches this `@dapr/dapr` version. */
+function loadRoot(): protobuf.Root {
+  const { version } = JSON.parse(readFileSync(daprPackageJson, 'utf8')) as { version: string };
+  const cacheFile = path.join(tmpdir(), `mecha-dapr-protos-${version}-${protoFiles.length}.json`);
+  try {
+    const root = protobuf.Root.fromJSON(JSON.parse(readFileSync(cacheFile, 'utf8')) as protobuf.INamespace);
+    root.resolveAll();
+    return root;
+  } catch {
+    // No cache yet, or an unreadable one: parse the .proto files and (try to) keep the result.
+  }
+  const root = parseProtoFiles();
+  root.resolveAll();
+  try {
+    const partial = `${cacheFile}.${process.pid}`;
+    writeFileSync(partial, JSON.stringify(root.toJSON()));
+    renameSync(partial, cacheFile);
+  } catch {
+    // A read-only temp folder only costs the parse on the next start.
+  }
+  return root;
+}
+
+/** A grpc-js service definition whose (de)serialisers convert with protobufjs, as proto-loader's do. */
+function serviceDefinition(root: protobuf.Root, serviceName: string): grpc.ServiceDefinition {
+  const service = root.lookupService(serviceName);
+  const definition: Record<string, grpc.MethodDefinition<object, object>> = {};
+  for (const method of service.methodsArray) {
+    method.resolve();
+    const request = method.resolvedRequestType!;
+    const response = method.resolvedResponseType!;
+    definition[method.name] = {
+      path: `/${serviceName}/${method.name}`,
+      requestStream: !!method.requestStream,
+      responseStream: !!method.responseStream,
+      requestSerialize: (value: object) => Buffer.from(request.encode(request.fromObject(value)).finish()),
+      requestDeserialize: (bytes: Buffer) => request.toObject(request.decode(bytes), conversion),
+      responseSerialize: (value: object) => Buffer.from(response.encode(response.fromObject(value)).finish()),
+      responseDeserialize: (bytes: Buffer) => response.toObject(response.decode(bytes), conversion),
+      originalName: method.name,
+    };
+  }
+  return definition as grpc.ServiceDefinition;
+}
+
+let loaded: DaprProtos | undefined;
+
+export function daprProtos(): DaprProtos {
+  if (loaded) return loaded;
+  const root = loadRoot();
+  const client = (name: string) => grpc.makeGenericClientConstructor(serviceDefinition(root, name), name.split('.').pop()!);
   loaded = {
-    dapr: runtime['Dapr']!,
-    appCallback: runtime['AppCallback']!,
-    appCallbackHealthCheck: runtime['AppCallbackHealthCheck']!,
-    appCallbackAlpha: runtime['AppCallbackAlpha']!,
-    serviceInvocation: objects.dapr.proto.internals.v1['ServiceInvocation']!,
+    dapr: client('dapr.proto.runtime.v1.Dapr'),
+    appCallback: client('dapr.proto.runtime.v1.AppCallback'),
+    appCallbackHealthCheck: client('dapr.proto.runtime.v1.AppCallbackHealthCheck'),
+    appCallbackAlpha: client('dapr.proto.runtime.v1.AppCallbackAlpha'),
+    serviceInvocation: client('dapr.proto.internals.v1.ServiceInvocation'),
     root,
   };
   return loaded;
