@@ -259,8 +259,9 @@ export class PubSubService {
     } catch (error) {
       throw subscriptionError(label, errorMessage(error));
     }
+    const routes = await RouteTable.create(spec);
     if (this.#closing) throw subscriptionError(label, `pubsub ${this.name} is closed`);
-    const subscription = new ActiveSubscription(spec, new RouteTable(spec), rawPayload, (closed) =>
+    const subscription = new ActiveSubscription(spec, routes, rawPayload, (closed) =>
       this.#subscriptions.delete(closed),
     );
     this.#subscriptions.add(subscription);

@@ -1,15 +1,20 @@
-import { Environment } from '@marcbachmann/cel-js';
+import type { Environment } from '@marcbachmann/cel-js';
 import { errorMessage } from '@mecha/core';
 import type { CloudEventObject } from './cloud-event.ts';
 import { subscriptionError } from './pubsub-errors.ts';
 import type { RouteRule, SubscriptionSpec } from './subscription.ts';
 import { subscriptionLabel } from './subscription.ts';
 
-// As in daprd, `event` is the only declared variable; other identifiers are dynamic.
-const environment = new Environment({ unlistedVariablesAreDyn: true }).registerVariable(
-  'event',
-  'map',
-);
+// The CEL library is loaded with the first subscription that has a rule, not at start-up:
+// most sidecars never route by content. As in daprd, `event` is the only declared variable;
+// other identifiers are dynamic.
+let celEnvironment: Promise<Environment> | undefined;
+function loadCel(): Promise<Environment> {
+  celEnvironment ??= import('@marcbachmann/cel-js').then(({ Environment }) =>
+    new Environment({ unlistedVariablesAreDyn: true }).registerVariable('event', 'map'),
+  );
+  return celEnvironment;
+}
 
 type Predicate = (event: CloudEventObject) => boolean;
 
@@ -28,11 +33,16 @@ const always: Predicate = () => true;
 export class RouteTable {
   readonly #rules: CompiledRule[];
 
-  constructor(spec: SubscriptionSpec) {
+  static async create(spec: SubscriptionSpec): Promise<RouteTable> {
+    const needsCel = spec.routes.rules.some((rule) => rule.match.trim() !== '');
+    return new RouteTable(spec, needsCel ? await loadCel() : undefined);
+  }
+
+  private constructor(spec: SubscriptionSpec, environment: Environment | undefined) {
     const label = subscriptionLabel(spec);
     this.#rules = spec.routes.rules.map((rule, index) => ({
       rule,
-      matches: compile(rule, index, label),
+      matches: compile(rule, index, label, environment),
     }));
     if (spec.routes.default)
       this.#rules.push({ rule: { match: '', path: spec.routes.default }, matches: always });
@@ -54,10 +64,10 @@ export class RouteTable {
   }
 }
 
-function compile(rule: RouteRule, index: number, label: string): Predicate {
+function compile(rule: RouteRule, index: number, label: string, environment: Environment | undefined): Predicate {
   if (!rule.path) throw subscriptionError(label, `routing rule ${index + 1} has no path`);
-  if (rule.match.trim() === '') return always;
-  let evaluate: ReturnType<typeof environment.parse>;
+  if (rule.match.trim() === '' || !environment) return always;
+  let evaluate: ReturnType<Environment['parse']>;
   try {
     evaluate = environment.parse(rule.match);
   } catch (error) {
