@@ -232,9 +232,10 @@ describe('invocation between HTTP and gRPC apps through two sidecars', () => {
       expect(response!.content_type).toBe('application/json');
     });
 
-    it('→ gRPC app failing: the caller gets a NOT_FOUND error', async () => {
+    it('→ gRPC app failing: the caller gets the app’s own status and message', async () => {
       const error = await rejectionOf(raw.call('InvokeService', { id: 'echo-grpc', message: { method: 'fail', http_extension: { verb: 'POST' } } }));
       expect(error.code).toBe(grpc.status.NOT_FOUND);
+      expect(error.details).toBe('no such order');
     });
 
     it('→ an app id nobody serves: INTERNAL ERR_DIRECT_INVOKE', async () => {

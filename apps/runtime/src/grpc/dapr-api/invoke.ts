@@ -2,7 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import { withoutHopByHopHeaders, type InvokeRequest } from '@mecha/invocation';
 import type { DaprHandlers } from '../handlers.ts';
 import { unary } from '../handlers.ts';
-import { httpAppError } from '../grpc-status.ts';
+import { grpcAnswerOf } from '../app-channel/grpc-app-channel.ts';
+import { GrpcStatusError, httpAppError } from '../grpc-status.ts';
 import type { GrpcApiContext } from './context.ts';
 
 interface InvokeServiceRequest {
@@ -113,6 +114,16 @@ export function invokeHandlers(context: GrpcApiContext): DaprHandlers {
         body: message?.data?.value ?? Buffer.alloc(0),
         signal: controller.signal,
       });
+      // A gRPC app (here or behind another sidecar) answered with a gRPC status: hand the
+      // caller exactly that status, its details and the Any's type, as daprd does.
+      const fromGrpcApp = grpcAnswerOf(response);
+      if (fromGrpcApp) {
+        call.sendMetadata(fromGrpcApp.headers);
+        if (fromGrpcApp.status.code !== grpc.status.OK) {
+          throw new GrpcStatusError({ code: fromGrpcApp.status.code, details: fromGrpcApp.status.message, metadata: fromGrpcApp.trailers });
+        }
+        return { data: { type_url: fromGrpcApp.dataTypeUrl, value: Buffer.from(response.body) }, content_type: fromGrpcApp.contentType };
+      }
       call.sendMetadata(responseMetadata(response.status, response.headers));
       if (response.status < 200 || response.status >= 300) throw httpAppError(response.status, response.body);
       const answered = response.headers['content-type'];
