@@ -12,6 +12,7 @@ export type {
 } from './store.ts';
 export { EtagMismatchError, EtagInvalidError } from './etag-errors.ts';
 export { StateErrorCodes, StateErrorReasons } from './state-error-codes.ts';
+export { parseStateQuery, type StateQuery, type QueryFilter, type QuerySort, type StoreQueryRequest, type StoreQueryResult } from './query.ts';
 export { stateCommonMetadata } from './common-metadata.ts';
 export { KeyScheme, keySeparator, type KeySchemeOptions } from './key-scheme.ts';
 export { parseTtl, ttlMetadataKey } from './ttl.ts';
@@ -30,4 +31,5 @@ export {
   type DeleteStateItem,
   type TransactionRequest,
   type StateTransactionOperation,
+  type StateQueryResponse,
 } from './state-service.ts';

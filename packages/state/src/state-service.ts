@@ -1,6 +1,7 @@
 import { MechaError, errorMessage, silentLogger, type ErrorKind, type Logger } from '@mecha/core';
 import { EtagInvalidError, EtagMismatchError } from './etag-errors.ts';
 import { KeyScheme } from './key-scheme.ts';
+import { parseStateQuery, type StateQuery, type StoreQueryResult } from './query.ts';
 import { mapWithLimit } from './map-with-limit.ts';
 import { StateErrorCodes, StateErrorReasons } from './state-error-codes.ts';
 import { decodeStateJson, encodeStateValue } from './state-value.ts';
@@ -297,6 +298,34 @@ export class StateService {
     });
   }
 
+  /**
+   * Dapr's query API: validates the query (daprd answers a bad one with ERR_STATE_QUERY), asks
+   * the store for this app's keys only, and returns the caller's keys with their JSON values.
+   */
+  async query(input: unknown, metadata: Record<string, string> = {}): Promise<StateQueryResponse> {
+    this.assertQueryable();
+    let query: StateQuery;
+    try {
+      query = parseStateQuery(input);
+    } catch (error) {
+      throw this.#error(StateErrorCodes.query, 'internal', `state store ${this.name} query failed: failed to parse JSON query body: ${errorMessage(error)}`, error, {
+        reason: StateErrorReasons.queryFailed,
+      });
+    }
+    let result: StoreQueryResult;
+    try {
+      result = await this.#store.query!({ query, keyPrefix: this.#keys.prefix, metadata: { ...metadata } });
+    } catch (error) {
+      throw this.#error(StateErrorCodes.query, 'internal', `state store ${this.name} query failed: ${errorMessage(error)}`, error, {
+        reason: StateErrorReasons.queryFailed,
+      });
+    }
+    return {
+      results: result.items.map((item) => ({ key: this.#keys.fromStoreKey(item.key), value: item.value, etag: item.etag })),
+      ...(result.token ? { token: result.token } : {}),
+    };
+  }
+
   /** All operations or none; refused unless the store declares TRANSACTIONAL. */
   async transaction(operations: readonly StateTransactionOperation[], metadata: Record<string, string> = {}): Promise<void> {
     this.assertTransactional();
@@ -466,4 +495,9 @@ function toBulkEntry(key: string, item: { value: Uint8Array; etag?: string; meta
   if (item.etag !== undefined) entry.etag = item.etag;
   if (item.metadata && Object.keys(item.metadata).length > 0) entry.metadata = { ...item.metadata };
   return entry;
+}
+
+export interface StateQueryResponse {
+  results: { key: string; value: Uint8Array; etag?: string }[];
+  token?: string;
 }

@@ -1,4 +1,5 @@
 import type { Closeable } from '@mecha/core';
+import type { StoreQueryRequest, StoreQueryResult } from './query.ts';
 
 /**
  * The contract a state component implements. Keys arrive already prefixed by the block
@@ -78,4 +79,6 @@ export interface StateStore extends Closeable {
   bulkDelete?(requests: StateDeleteRequest[]): Promise<void>;
   /** All operations or none. Present exactly when the component declares TRANSACTIONAL. */
   transact?(operations: TransactionOperation[], metadata: Record<string, string>): Promise<void>;
+  /** Dapr's query API over JSON values. Present exactly when the component declares QUERY_API. */
+  query?(request: StoreQueryRequest): Promise<StoreQueryResult>;
 }

@@ -3,6 +3,7 @@ import { crudCases } from './crud-cases.ts';
 import { etagCases } from './etag-cases.ts';
 import { Harness, vitest, type StateConformanceOptions } from './harness.ts';
 import { keyPrefixCases } from './key-prefix-cases.ts';
+import { queryCases } from './query-cases.ts';
 import { transactionCases } from './transaction-cases.ts';
 import { ttlCases } from './ttl-cases.ts';
 
@@ -26,5 +27,6 @@ export function runStateConformance(options: StateConformanceOptions): void {
     ttlCases(harness);
     transactionCases(harness);
     keyPrefixCases(harness);
+    queryCases(harness);
   });
 }

@@ -140,6 +140,13 @@ export function stateHandlers(context: GrpcApiContext): DaprHandlers {
       },
     ),
 
-    QueryStateAlpha1: unary(async (request: { store_name: string }) => queryState(services.stateStore(request.store_name))),
+    QueryStateAlpha1: unary(async (request: { store_name: string; query: string; metadata: Metadata }) => {
+      const result = await queryState(services.stateStore(request.store_name), request.query ?? '', request.metadata ?? {});
+      return {
+        results: result.results.map((item) => ({ key: item.key, data: Buffer.from(item.value), etag: item.etag ?? '', error: '' })),
+        token: result.token ?? '',
+        metadata: {},
+      };
+    }),
   };
 }

@@ -2,7 +2,7 @@ import { MechaError } from '@mecha/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BlockServices } from '../../block-services.ts';
 import { queryState } from '../../state-query.ts';
-import { isRecord, jsonBody, malformed, queryMetadata, queryParam, stringMap } from '../request-helpers.ts';
+import { isRecord, jsonBody, malformed, queryMetadata, queryParam, rawBody, stringMap } from '../request-helpers.ts';
 
 type Options = { concurrency?: 'first-write' | 'last-write'; consistency?: 'strong' | 'eventual' };
 
@@ -148,8 +148,17 @@ export function registerStateRoutes(app: FastifyInstance, services: BlockService
   app.post<{ Params: { store: string } }>('/v1.0/state/:store/transaction', transaction);
   app.put<{ Params: { store: string } }>('/v1.0/state/:store/transaction', transaction);
 
-  const query = async (request: FastifyRequest<{ Params: { store: string } }>) => {
-    queryState(services.stateStore(request.params.store));
+  const query = async (request: FastifyRequest<{ Params: { store: string } }>, reply: FastifyReply) => {
+    const result = await queryState(services.stateStore(request.params.store), rawBody(request), queryMetadata(request));
+    // daprd answers an empty result with 204.
+    if (result.results.length === 0) return reply.code(204).send();
+    const items = result.results.map((item) => {
+      const fields = [`"key":${JSON.stringify(item.key)}`, `"data":${rawJson(item.value)}`];
+      if (item.etag !== undefined) fields.push(`"etag":${JSON.stringify(item.etag)}`);
+      return `{${fields.join(',')}}`;
+    });
+    const token = result.token === undefined ? '' : `,"token":${JSON.stringify(result.token)}`;
+    return reply.code(200).type('application/json').send(`{"results":[${items.join(',')}]${token}}`);
   };
   app.post<{ Params: { store: string } }>('/v1.0-alpha1/state/:store/query', query);
   app.put<{ Params: { store: string } }>('/v1.0-alpha1/state/:store/query', query);
