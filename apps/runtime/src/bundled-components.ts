@@ -1,10 +1,25 @@
 import { ComponentRegistry } from '@mecha/core';
 import { definition as nameResolutionLocal } from '@mecha/nameresolution-local';
 import { definition as pubsubMemory } from '@mecha/pubsub-memory';
+import { definition as stateDynamoDb } from '@mecha/state-aws-dynamodb';
+import { definition as stateFirestore } from '@mecha/state-gcp-firestore';
 import { definition as stateMemory } from '@mecha/state-memory';
+import { definition as stateMysql } from '@mecha/state-mysql/definition';
+import { definition as statePostgres } from '@mecha/state-postgresql/definition';
+import { definition as stateRedis } from '@mecha/state-redis/definition';
 import { definition as stateSqlite } from '@mecha/state-sqlite';
 
 /** Every component `mechad` ships with. A new component package is added here once. */
 export function bundledComponents(): ComponentRegistry {
-  return new ComponentRegistry().register(stateMemory, stateSqlite, pubsubMemory, nameResolutionLocal);
+  return new ComponentRegistry().register(
+    stateMemory,
+    stateSqlite,
+    stateRedis,
+    statePostgres,
+    stateMysql,
+    stateDynamoDb,
+    stateFirestore,
+    pubsubMemory,
+    nameResolutionLocal,
+  );
 }
