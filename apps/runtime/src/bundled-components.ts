@@ -1,8 +1,8 @@
 import { ComponentRegistry } from '@mecha/core';
 import { definition as nameResolutionLocal } from '@mecha/nameresolution-local';
 import { definition as pubsubMemory } from '@mecha/pubsub-memory';
-import { definition as stateDynamoDb } from '@mecha/state-aws-dynamodb';
-import { definition as stateFirestore } from '@mecha/state-gcp-firestore';
+import { definition as stateDynamoDb } from '@mecha/state-aws-dynamodb/definition';
+import { definition as stateFirestore } from '@mecha/state-gcp-firestore/definition';
 import { definition as stateMemory } from '@mecha/state-memory';
 import { definition as stateMysql } from '@mecha/state-mysql/definition';
 import { definition as statePostgres } from '@mecha/state-postgresql/definition';
