@@ -2,7 +2,9 @@ import { ComponentRegistry } from '@mecha/core';
 import { definition as nameResolutionLocal } from '@mecha/nameresolution-local';
 import { definition as pubsubMemory } from '@mecha/pubsub-memory';
 import { definition as stateDynamoDb } from '@mecha/state-aws-dynamodb/definition';
+import { definition as stateEtcd, definitionV1 as stateEtcdV1 } from '@mecha/state-etcd';
 import { definition as stateFirestore } from '@mecha/state-gcp-firestore/definition';
+import { definition as stateMemcached } from '@mecha/state-memcached';
 import { definition as stateMemory } from '@mecha/state-memory';
 import { definition as stateMysql } from '@mecha/state-mysql/definition';
 import { definition as statePostgres } from '@mecha/state-postgresql/definition';
@@ -19,6 +21,9 @@ export function bundledComponents(): ComponentRegistry {
     stateMysql,
     stateDynamoDb,
     stateFirestore,
+    stateMemcached,
+    stateEtcd,
+    stateEtcdV1,
     pubsubMemory,
     nameResolutionLocal,
   );

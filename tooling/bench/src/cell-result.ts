@@ -1,5 +1,7 @@
 /** One measured cell: one target, one operation, one concurrency. */
 export interface CellResult {
+  /** Which table the cell belongs to: the store behind the state rows, or invocation. */
+  section: SectionName;
   target: TargetName;
   operation: OperationName;
   clients: number;
@@ -24,6 +26,8 @@ export interface CellResult {
   clientCpu?: number;
   /** Invocation through mechad: CPU of the app mechad called (the echo app), % of one core. */
   appCpu?: number;
+  /** Redis and PostgreSQL sections: CPU of the database server's processes, % of one core. */
+  databaseCpu?: number;
   /** CPU of the whole machine, % of all its cores. */
   machineCpu?: number;
   /** CPU used by everything else on the machine (other programs, kernel threads), % of one core. */
@@ -34,17 +38,39 @@ export interface CellResult {
 
 export type TargetName = 'mechad' | 'mechad-grpc' | 'minimal' | 'in-process' | 'direct';
 export type OperationName = 'GET' | 'SET' | 'INVOKE';
+/** The parts of a run, each selectable with `--only`; `startup` has no cells. */
+export type SectionName = 'sqlite' | 'invoke' | 'startup' | 'redis' | 'postgres';
+export const sectionNames: readonly SectionName[] = ['sqlite', 'invoke', 'startup', 'redis', 'postgres'];
 
-export const targetLabels: Record<TargetName, string> = {
-  mechad: 'mechad (HTTP, SQLite)',
-  'mechad-grpc': 'mechad (gRPC, SQLite)',
-  minimal: 'minimal node:http',
-  'in-process': 'in-process StateService',
+const stateLabels: Record<'sqlite' | 'redis' | 'postgres', Partial<Record<TargetName, string>>> = {
+  sqlite: {
+    mechad: 'mechad (HTTP, SQLite)',
+    'mechad-grpc': 'mechad (gRPC, SQLite)',
+    minimal: 'minimal node:http',
+    'in-process': 'in-process StateService',
+  },
+  redis: {
+    mechad: 'mechad (HTTP, Redis)',
+    'mechad-grpc': 'mechad (gRPC, Redis)',
+    minimal: 'minimal node:http + ioredis',
+    'in-process': 'in-process ioredis',
+  },
+  postgres: {
+    mechad: 'mechad (HTTP, PostgreSQL)',
+    'mechad-grpc': 'mechad (gRPC, PostgreSQL)',
+    minimal: 'minimal node:http + pg',
+    'in-process': 'in-process pg',
+  },
+};
+
+const invokeLabels: Partial<Record<TargetName, string>> = {
+  mechad: 'mechad (HTTP) → echo app',
+  'mechad-grpc': 'mechad (gRPC) → echo app',
   direct: 'echo app, direct',
 };
 
-/** The state rows' labels name the store; the invocation rows have none. */
-export const invokeLabels: Partial<Record<TargetName, string>> = {
-  mechad: 'mechad (HTTP) → echo app',
-  'mechad-grpc': 'mechad (gRPC) → echo app',
-};
+/** A row's label: the state rows name the store, the invocation rows name the echo app. */
+export function targetLabel(section: SectionName, target: TargetName): string {
+  const labels = section === 'invoke' || section === 'startup' ? invokeLabels : stateLabels[section];
+  return labels[target] ?? target;
+}

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { daprProtos } from '@mecha/runtime';
 import type { CellResult, OperationName } from './cell-result.ts';
 import { LatencyRecorder } from './latency-recorder.ts';
-import { CpuMeter } from './process-cpu.ts';
+import { measureCellCpu } from './process-cpu.ts';
 import { appId, echoMethod, storeName, type Workload } from './workload.ts';
 
 /**
@@ -140,6 +140,8 @@ export interface GrpcCellOptions {
   serverPid: number | undefined;
   /** For invocation through mechad: the app mechad calls, measured too so its CPU is not counted as "other". */
   appPid?: number;
+  /** The database server's processes, measured apart (Redis and PostgreSQL sections). */
+  databasePids?: readonly number[];
   operation: OperationName;
   clients: number;
   duration: number;
@@ -148,18 +150,13 @@ export interface GrpcCellOptions {
 }
 
 /** A warm-up run (discarded), then the measured run, on one keep-alive channel opened for the cell. */
-export async function measureGrpc(options: GrpcCellOptions): Promise<Omit<CellResult, 'target'>> {
+export async function measureGrpc(options: GrpcCellOptions): Promise<Omit<CellResult, 'target' | 'section'>> {
   const channel = new DaprGrpcChannel(options.port);
   try {
     if (options.warmup > 0) await runLoops(channel, options.operation, options.workload, options.clients, options.warmup);
-    const cpu = new CpuMeter(options.appPid === undefined ? [options.serverPid, process.pid] : [options.serverPid, process.pid, options.appPid]);
-    cpu.start();
+    const stopCpu = measureCellCpu({ server: options.serverPid, client: process.pid, app: options.appPid, database: options.databasePids });
     const run = await runLoops(channel, options.operation, options.workload, options.clients, options.duration);
-    const {
-      processes: [serverCpu, clientCpu, appCpu],
-      machine: machineCpu,
-      others: otherCpu,
-    } = cpu.stop();
+    const cpu = stopCpu();
     if (run.firstFailure !== undefined) {
       console.error(`gRPC ${options.operation} ×${options.clients}: ${run.failedStatus + run.wrongAnswers} failed calls, first: ${run.firstFailure}`);
     }
@@ -174,11 +171,7 @@ export async function measureGrpc(options: GrpcCellOptions): Promise<Omit<CellRe
       non2xx: run.failedStatus,
       errors: run.wrongAnswers,
       statusCodes: run.statusCodes,
-      serverCpu,
-      clientCpu,
-      ...(appCpu === undefined ? {} : { appCpu }),
-      machineCpu,
-      otherCpu,
+      ...cpu,
       seconds: run.seconds,
     };
   } finally {

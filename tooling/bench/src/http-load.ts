@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import type { CellResult, OperationName } from './cell-result.ts';
 import { LatencyRecorder } from './latency-recorder.ts';
-import { CpuMeter } from './process-cpu.ts';
+import { measureCellCpu } from './process-cpu.ts';
 import { invokePath, saveBody, statePath, type Workload } from './workload.ts';
 
 /**
@@ -42,6 +42,8 @@ export interface HttpCellOptions {
   serverPid: number | undefined;
   /** For invocation through mechad: the app mechad calls, measured too so its CPU is not counted as "other". */
   appPid?: number;
+  /** The database server's processes, measured apart (Redis and PostgreSQL sections). */
+  databasePids?: readonly number[];
   operation: OperationName;
   clients: number;
   duration: number;
@@ -52,7 +54,7 @@ export interface HttpCellOptions {
 }
 
 /** A warm-up run (discarded), then the measured run: keep-alive connections, pipelining 1. */
-export async function measureHttp(options: HttpCellOptions): Promise<Omit<CellResult, 'target'>> {
+export async function measureHttp(options: HttpCellOptions): Promise<Omit<CellResult, 'target' | 'section'>> {
   const base: autocannon.Options = {
     url: `http://127.0.0.1:${options.port}`,
     connections: options.clients,
@@ -61,14 +63,9 @@ export async function measureHttp(options: HttpCellOptions): Promise<Omit<CellRe
     requests: httpRequests(options.operation, options.workload, options.invokeAt),
   };
   if (options.warmup > 0) await runAutocannon({ ...base, duration: options.warmup });
-  const cpu = new CpuMeter(options.appPid === undefined ? [options.serverPid, process.pid] : [options.serverPid, process.pid, options.appPid]);
-  cpu.start();
+  const stopCpu = measureCellCpu({ server: options.serverPid, client: process.pid, app: options.appPid, database: options.databasePids });
   const { result, latencies } = await runAutocannon({ ...base, duration: options.duration });
-  const {
-    processes: [serverCpu, clientCpu, appCpu],
-    machine: machineCpu,
-    others: otherCpu,
-  } = cpu.stop();
+  const cpu = stopCpu();
   const [p50, p99] = latencies.percentiles([50, 99]);
   const ok = result['2xx'];
   return {
@@ -82,11 +79,7 @@ export async function measureHttp(options: HttpCellOptions): Promise<Omit<CellRe
     errors: result.errors, // includes timeouts
     statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, stat.count ?? 0])),
     autocannon: { p50: result.latency.p50, p99: result.latency.p99, requestsAverage: result.requests.average },
-    serverCpu,
-    clientCpu,
-    ...(appCpu === undefined ? {} : { appCpu }),
-    machineCpu,
-    otherCpu,
+    ...cpu,
     seconds: result.duration,
   };
 }

@@ -1,11 +1,19 @@
-import type { StateService } from '@mecha/state';
 import type { CellResult, OperationName } from './cell-result.ts';
 import { LatencyRecorder } from './latency-recorder.ts';
-import { CpuMeter } from './process-cpu.ts';
+import { measureCellCpu } from './process-cpu.ts';
 import type { Workload } from './workload.ts';
 
+/** The two calls of the in-process rows: on a StateService (SQLite), or on a database's bare client. */
+export interface InProcessCalls {
+  /** Resolves with undefined when the key is absent. */
+  get(key: string): Promise<unknown>;
+  set(key: string): Promise<unknown>;
+}
+
 export interface InProcessCellOptions {
-  state: StateService;
+  calls: InProcessCalls;
+  /** The database server's processes, measured apart (Redis and PostgreSQL sections). */
+  databasePids?: readonly number[];
   operation: OperationName;
   clients: number;
   duration: number;
@@ -22,20 +30,20 @@ interface LoopRun {
 }
 
 /**
- * Baseline A: `clients` async loops calling StateService directly, each timing its own calls
+ * Baseline A: `clients` async loops calling the store directly (StateService, or the database's client library), each timing its own calls
  * with performance.now(); the same keys and values as the HTTP targets, rotated the same way.
  * The loops interleave at each await, so a call's latency includes waiting for the others.
  */
 async function runLoops(options: InProcessCellOptions, seconds: number): Promise<LoopRun> {
-  const { state, workload, operation } = options;
+  const { calls, workload, operation } = options;
   const keys = operation === 'GET' ? workload.getKeys : workload.setKeys;
   const latencies = new LatencyRecorder();
   const run: LoopRun = { completed: 0, errors: 0, seconds: 0, latencies };
   let next = 0;
-  const call = operation === 'GET' ? (key: string) => state.get(key) : (key: string) => state.save([{ key, value: workload.value }]);
+  const call = operation === 'GET' ? (key: string) => calls.get(key) : (key: string) => calls.set(key);
   const started = performance.now();
   const end = started + seconds * 1000;
-  // Every call resolves without leaving the microtask queue (the store is synchronous), so
+  // A SQLite call resolves without leaving the microtask queue (the store is synchronous), so
   // now and then all loops wait for one event-loop turn: signals (Ctrl-C) are handled then.
   let nextBreak = started + 100;
   let pause: Promise<void> | undefined;
@@ -67,16 +75,11 @@ async function runLoops(options: InProcessCellOptions, seconds: number): Promise
   return run;
 }
 
-export async function measureInProcess(options: InProcessCellOptions): Promise<Omit<CellResult, 'target'>> {
+export async function measureInProcess(options: InProcessCellOptions): Promise<Omit<CellResult, 'target' | 'section'>> {
   if (options.warmup > 0) await runLoops(options, options.warmup);
-  const cpu = new CpuMeter([process.pid]);
-  cpu.start();
+  const stopCpu = measureCellCpu({ server: process.pid, database: options.databasePids });
   const run = await runLoops(options, options.duration);
-  const {
-    processes: [serverCpu],
-    machine: machineCpu,
-    others: otherCpu,
-  } = cpu.stop();
+  const cpu = stopCpu();
   if (run.firstError !== undefined) console.error(`in-process ${options.operation} ×${options.clients}: ${run.errors} failed calls, first: ${String(run.firstError)}`);
   const [p50, p99] = run.latencies.percentiles([50, 99]);
   return {
@@ -88,9 +91,7 @@ export async function measureInProcess(options: InProcessCellOptions): Promise<O
     completed: run.completed,
     non2xx: 0,
     errors: run.errors,
-    serverCpu,
-    machineCpu,
-    otherCpu,
+    ...cpu,
     seconds: run.seconds,
   };
 }

@@ -2,16 +2,20 @@ import { closeSync, openSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import type { ChildProcesses } from './child-processes.ts';
+import type { DatabaseServer } from './database-servers.ts';
 import { waitFor204 } from './health.ts';
 import { logTail, repoRoot, type RunningServer } from './mechad-process.ts';
 
 const serverScript = path.join(import.meta.dirname, 'minimal-server.ts');
 
+/** What the minimal server stores into: a SQLite file through StateService, or a database through its bare client under `prefix`. */
+export type MinimalStore = { kind: 'sqlite'; dbFile: string } | { kind: 'redis' | 'postgres'; server: DatabaseServer; prefix: string };
+
 /** Starts Baseline B as its own process and resolves once it answers. */
-export async function startMinimalServer(children: ChildProcesses, options: { dbFile: string; logFile: string }): Promise<RunningServer> {
+export async function startMinimalServer(children: ChildProcesses, options: { store: MinimalStore; logFile: string }): Promise<RunningServer> {
   const fd = openSync(options.logFile, 'a');
   const spawnedAt = performance.now();
-  const child = children.spawn(process.execPath, [serverScript, options.dbFile], { cwd: repoRoot, stdio: ['ignore', fd, fd, 'ipc'] });
+  const child = children.spawn(process.execPath, [serverScript, JSON.stringify(options.store)], { cwd: repoRoot, stdio: ['ignore', fd, fd, 'ipc'] });
   closeSync(fd);
   try {
     const [message] = (await Promise.race([

@@ -1,7 +1,13 @@
+import { sectionNames, type SectionName } from './cell-result.ts';
+
 /** Command-line options of `pnpm bench`. */
 export interface BenchOptions {
-  /** Seconds measured per cell. */
+  /** The parts of the run to make, in the order they run. */
+  sections: SectionName[];
+  /** Seconds measured per cell (SQLite and invocation sections). */
   duration: number;
+  /** Seconds measured per cell in the Redis and PostgreSQL sections (shorter, so the default run stays under 5 minutes). */
+  databaseDuration: number;
   /** Seconds of unmeasured load before each cell. */
   warmup: number;
   /** Concurrent clients per row group. */
@@ -18,7 +24,9 @@ export interface BenchOptions {
 
 export const usage = `Usage: pnpm bench [-- options]
 
-  --duration <s>   seconds measured per cell (default 5)
+  --only <list>    comma-separated sections to run, in this order whatever the list's:
+                   sqlite, invoke, startup, redis, postgres (default: all)
+  --duration <s>   seconds measured per cell (default 5; 3 in the redis and postgres sections)
   --warmup <s>     seconds of warm-up load before each cell (default 1)
   --starts <n>     mechad starts for the start-up median (default 5)
   --output <file>  JSON results file (default tooling/bench/results/latest.json)
@@ -36,7 +44,9 @@ function positive(flag: string, raw: string | undefined, integer: boolean, allow
 /** Parses `--flag value` and `--flag=value`; a bare `--` (what some pnpm versions forward) is skipped. */
 export function parseOptions(argv: readonly string[], defaultOutput: string): BenchOptions | 'help' {
   const options: BenchOptions = {
+    sections: [...sectionNames],
     duration: 5,
+    databaseDuration: 3,
     warmup: 1,
     concurrency: [1, 64],
     keys: 1000,
@@ -53,6 +63,10 @@ export function parseOptions(argv: readonly string[], defaultOutput: string): Be
     switch (flag) {
       case '--duration':
         options.duration = positive(flag, value(), false);
+        options.databaseDuration = options.duration;
+        break;
+      case '--only':
+        options.sections = parseSections(value());
         break;
       case '--warmup':
         options.warmup = positive(flag, value(), false, true);
@@ -71,4 +85,17 @@ export function parseOptions(argv: readonly string[], defaultOutput: string): Be
     }
   }
   return options;
+}
+
+/** `--only sqlite,redis,postgres`: known names (postgresql is taken for postgres), kept in the run's own order. */
+function parseSections(raw: string | undefined): SectionName[] {
+  const names = (raw ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '')
+    .map((name) => (name === 'postgresql' ? 'postgres' : name));
+  if (names.length === 0) throw new OptionsError(`--only needs a comma-separated list of: ${sectionNames.join(', ')}`);
+  const unknown = names.filter((name) => !(sectionNames as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new OptionsError(`--only: unknown section ${unknown.join(', ')} (known: ${sectionNames.join(', ')})`);
+  return sectionNames.filter((name) => names.includes(name));
 }

@@ -65,8 +65,12 @@ export class CpuMeter {
   #startedAt = 0;
   #machine = { busy: 0, total: 0 };
 
-  constructor(pids: (number | undefined)[]) {
+  readonly #tolerant: boolean;
+
+  /** `tolerant`: a process that cannot be read counts as idle rather than making "others" unknown. */
+  constructor(pids: (number | undefined)[], tolerant = false) {
     this.#pids = pids;
+    this.#tolerant = tolerant;
   }
 
   start(): void {
@@ -85,7 +89,10 @@ export class CpuMeter {
     const machine = machineTimes();
     const total = machine.total - this.#machine.total;
     const busy = machine.busy - this.#machine.busy;
-    const ours = processes.every((p) => p !== undefined) ? processes.reduce((a, b) => a + b, 0) : undefined;
+    // A process that could not be read (gone during the interval, or no /proc) leaves "others"
+    // unknown, unless it is one of several database processes (see measureCellCpu).
+    const known = processes.filter((p): p is number => p !== undefined);
+    const ours = known.length === processes.length || (this.#tolerant && known.length > 0) ? known.reduce((a, b) => a + b, 0) : undefined;
     // os.cpus() times are in ms: busy ms over wall ms is the number of cores in use.
     const machineCores = seconds > 0 ? (100 * busy) / (seconds * 1000) : undefined;
     return {
@@ -94,4 +101,46 @@ export class CpuMeter {
       others: machineCores === undefined || ours === undefined ? undefined : Math.max(0, machineCores - ours),
     };
   }
+}
+
+/** The processes a cell measures, by role; a role without a process is left out. */
+export interface CellProcesses {
+  /** The process answering the calls (mechad, the minimal server, the echo app; this process for in-process rows). */
+  server?: number | undefined;
+  /** This process, when it generates load for another one. */
+  client?: number | undefined;
+  /** Invocation through mechad: the app mechad calls. */
+  app?: number | undefined;
+  /** The database server's processes (Redis, PostgreSQL's backends), so their work is not counted as "other". */
+  database?: readonly number[] | undefined;
+}
+
+export interface CellCpu {
+  serverCpu?: number;
+  clientCpu?: number;
+  appCpu?: number;
+  databaseCpu?: number;
+  machineCpu?: number;
+  otherCpu?: number;
+}
+
+/** Starts measuring a cell's processes; the returned function stops and reports, each role as % of one core. */
+export function measureCellCpu(roles: CellProcesses): () => CellCpu {
+  const single = (['server', 'client', 'app'] as const).filter((role) => roles[role] !== undefined);
+  const database = roles.database ?? [];
+  const meter = new CpuMeter([...single.map((role) => roles[role]), ...database], database.length > 0);
+  meter.start();
+  return () => {
+    const reading = meter.stop();
+    const cpu: CellCpu = { machineCpu: reading.machine, otherCpu: reading.others };
+    single.forEach((role, i) => {
+      const value = reading.processes[i];
+      if (value !== undefined) cpu[`${role}Cpu`] = value;
+    });
+    if (database.length > 0) {
+      // A backend that exited during the cell drops out of the sum.
+      cpu.databaseCpu = reading.processes.slice(single.length).reduce<number>((sum, value) => sum + (value ?? 0), 0);
+    }
+    return cpu;
+  };
 }

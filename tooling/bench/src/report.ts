@@ -1,4 +1,5 @@
-import { invokeLabels, targetLabels, type CellResult, type OperationName, type TargetName } from './cell-result.ts';
+import { targetLabel, type CellResult, type OperationName, type SectionName, type TargetName } from './cell-result.ts';
+import { databaseLabels } from './database-servers.ts';
 import type { BenchOptions } from './options.ts';
 import type { StartupResult } from './startup.ts';
 import { findCell, type TargetCheck } from './targets.ts';
@@ -37,43 +38,58 @@ export function formatCheck(check: TargetCheck): string {
   return `  ${check.name}: ${value}  (target ${check.goal})  ${verdict}${check.note ? `  [${check.note}]` : ''}`;
 }
 
-export function formatOperation(operation: OperationName, cells: readonly CellResult[], options: BenchOptions, checks: readonly TargetCheck[], info: readonly string[]): string {
-  const titles: Record<OperationName, string> = {
-    GET: `state GET — ${options.keys} pre-seeded keys, rotated; each value a JSON string of ${options.valueChars} chars`,
-    SET: `state SET — ${options.keys} keys, rotated; each value a JSON string of ${options.valueChars} chars`,
-    INVOKE: `invocation — POST of that value to a node:http echo app's /echo, answered with the same bytes (mechad: /v1.0/invoke/bench/method/echo or gRPC InvokeService to its own app)`,
-  };
-  const title = titles[operation];
+function title(section: SectionName, operation: OperationName, options: BenchOptions): string {
+  if (operation === 'INVOKE') {
+    return `invocation — POST of that value to a node:http echo app's /echo, answered with the same bytes (mechad: /v1.0/invoke/bench/method/echo or gRPC InvokeService to its own app)`;
+  }
+  const what =
+    operation === 'GET'
+      ? `${options.keys} pre-seeded keys, rotated; each value a JSON string of ${options.valueChars} chars`
+      : `${options.keys} keys, rotated; each value a JSON string of ${options.valueChars} chars`;
+  if (section === 'redis' || section === 'postgres') {
+    const { server, client } = databaseLabels[section];
+    return `state ${operation} on ${server} — ${what}; baselines: ${client} in-process and a minimal node:http server making the same ${client} call`;
+  }
+  return `state ${operation} — ${what}`;
+}
+
+export function formatOperation(
+  section: SectionName,
+  operation: OperationName,
+  cells: readonly CellResult[],
+  options: BenchOptions,
+  checks: readonly TargetCheck[],
+  info: readonly string[],
+): string {
+  const withDatabase = section === 'redis' || section === 'postgres';
   const rows: string[][] = [];
   let rowsDisturbed = false;
   for (const clients of options.concurrency) {
     for (const target of targetOrder) {
-      const cell = findCell(cells, target, operation, clients);
+      const cell = findCell(cells, section, target, operation, clients);
       if (!cell) continue;
       rowsDisturbed ||= disturbed(cell);
       rows.push([
         String(clients),
-        (operation === 'INVOKE' ? invokeLabels[target] : undefined) ?? targetLabels[target],
+        targetLabel(section, target),
         thousands(cell.requestsPerSecond),
         fixed(cell.p50, 3),
         fixed(cell.p99, 3),
         target === 'in-process' ? '–' : String(cell.non2xx),
         String(cell.errors),
         percent(cell.serverCpu),
+        ...(withDatabase ? [percent(cell.databaseCpu)] : []),
         target === 'in-process' ? '–' : percent(cell.clientCpu),
         percent(cell.machineCpu),
         `${percent(cell.otherCpu)}${disturbed(cell) ? ' *' : ''}`,
       ]);
     }
   }
+  const header = ['clients', 'target', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'server CPU', ...(withDatabase ? ['db CPU'] : []), 'load-gen CPU', 'machine CPU', 'other CPU'];
   return [
-    title,
+    title(section, operation, options),
     '',
-    table(
-      ['clients', 'target', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'server CPU', 'load-gen CPU', 'machine CPU', 'other CPU'],
-      rows,
-      [true, false, true, true, true, true, true, true, true, true, true],
-    ),
+    table(header, rows, header.map((_, i) => i !== 1)),
     ...(rowsDisturbed ? [`* other programs or kernel threads used over ${otherCpuWarning}% of a core during this row: its figures may be disturbed.`] : []),
     '',
     ...checks.map(formatCheck),
@@ -93,27 +109,40 @@ function ratio(a: number | undefined, b: number | undefined): string {
   return fixed((a ?? Number.NaN) / (b ?? Number.NaN), 2);
 }
 
+/** Which rows each section compares, as [numerator, denominator, label]. */
+function comparedPairs(section: SectionName): [TargetName, TargetName, string][] {
+  if (section === 'invoke') {
+    return [
+      ['mechad-grpc', 'mechad', 'gRPC / HTTP through mechad'],
+      ['mechad', 'direct', 'mechad HTTP / direct'],
+      ['mechad-grpc', 'direct', 'mechad gRPC / direct'],
+    ];
+  }
+  if (section === 'redis' || section === 'postgres') {
+    const { client } = databaseLabels[section];
+    return [
+      ['mechad-grpc', 'mechad', 'gRPC / HTTP through mechad'],
+      ['mechad', 'minimal', 'mechad HTTP / minimal'],
+      ['mechad-grpc', 'minimal', 'mechad gRPC / minimal'],
+      ['mechad', 'in-process', `mechad HTTP / in-process ${client}`],
+      ['minimal', 'in-process', `minimal / in-process ${client}`],
+    ];
+  }
+  return [['mechad-grpc', 'mechad', 'gRPC / HTTP through mechad']];
+}
+
 /**
- * Context lines comparing rows at each concurrency: gRPC against HTTP through mechad (req/s,
- * p50 and p99 ratios), and for invocation each way through mechad against calling the app directly.
+ * Context lines comparing rows at each concurrency (req/s, p50 and p99 ratios): gRPC against
+ * HTTP through mechad; for invocation each way through mechad against calling the app
+ * directly; for a database, mechad and the minimal server against each other and the bare client.
  */
-export function comparisonLines(cells: readonly CellResult[], operation: OperationName, concurrency: readonly number[]): string[] {
-  const lines: string[] = [];
-  const pairs: [TargetName, TargetName, string][] =
-    operation === 'INVOKE'
-      ? [
-          ['mechad-grpc', 'mechad', 'gRPC / HTTP through mechad'],
-          ['mechad', 'direct', 'mechad HTTP / direct'],
-          ['mechad-grpc', 'direct', 'mechad gRPC / direct'],
-        ]
-      : [['mechad-grpc', 'mechad', 'gRPC / HTTP through mechad']];
-  for (const [a, b, label] of pairs) {
+export function comparisonLines(cells: readonly CellResult[], section: SectionName, operation: OperationName, concurrency: readonly number[]): string[] {
+  return comparedPairs(section).map(([a, b, label]) => {
     const parts = concurrency.map((clients) => {
-      const x = findCell(cells, a, operation, clients);
-      const y = findCell(cells, b, operation, clients);
+      const x = findCell(cells, section, a, operation, clients);
+      const y = findCell(cells, section, b, operation, clients);
       return `×${clients}: req/s ${ratio(x?.requestsPerSecond, y?.requestsPerSecond)}, p50 ${ratio(x?.p50, y?.p50)}, p99 ${ratio(x?.p99, y?.p99)}`;
     });
-    lines.push(`ratio ${label} — ${parts.join('; ')}`);
-  }
-  return lines;
+    return `ratio ${label} — ${parts.join('; ')}`;
+  });
 }

@@ -1,4 +1,5 @@
 import type { StateService } from '@mecha/state';
+import type { BareStore } from './bare-store.ts';
 import { statePath, type Workload } from './workload.ts';
 
 const batch = 100;
@@ -26,4 +27,14 @@ export async function seedInProcess(state: StateService, workload: Workload): Pr
   const key = workload.getKeys[workload.getKeys.length - 1]!;
   const value = await state.getJson(key);
   if (value !== workload.value) throw new Error(`in-process: ${key} did not read back after seeding`);
+}
+
+/** Writes every GET key with a database's bare client, and checks one read comes back intact. */
+export async function seedBare(store: BareStore, workload: Workload, who: string): Promise<void> {
+  for (let i = 0; i < workload.getKeys.length; i += batch) {
+    await Promise.all(workload.getKeys.slice(i, i + batch).map((key) => store.set(key, workload.valueJson)));
+  }
+  const key = workload.getKeys[workload.getKeys.length - 1]!;
+  const found = await store.get(key);
+  if (found?.value.toString('utf8') !== workload.valueJson) throw new Error(`${who}: ${key} did not read back after seeding`);
 }

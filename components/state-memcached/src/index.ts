@@ -1,0 +1,3 @@
+export { definition } from './definition.ts';
+export { MemcachedStateStore, type MemcachedStateStoreOptions } from './memcached-state-store.ts';
+export { memcachedKey } from './memcached-key.ts';
