@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 
 /**
@@ -45,7 +46,58 @@ export const backends: Backend[] = [
         timeoutInSeconds: '5',
       }),
   },
+  {
+    name: 'dynamodb',
+    address: env('MECHA_TEST_DYNAMODB', 'http://127.0.0.1:8000').replace(/^https?:\/\//, ''),
+    componentYaml: (run) =>
+      component('state.aws.dynamodb', {
+        table: `matrix-${run}`,
+        region: 'us-east-1',
+        endpoint: env('MECHA_TEST_DYNAMODB', 'http://127.0.0.1:8000'),
+        accessKey: 'mecha-test',
+        secretKey: 'mecha-test',
+      }),
+    // A Dapr user creates the table (partition key `key`) before starting the sidecar.
+    prepare: (run) => createDynamoTable(`matrix-${run}`),
+  },
+  {
+    name: 'firestore',
+    address: env('MECHA_TEST_FIRESTORE', '127.0.0.1:8080'),
+    componentYaml: (run) =>
+      component('state.gcp.firestore', {
+        project_id: `mecha-matrix-${run}`,
+        entity_kind: 'DaprState',
+        emulatorHost: env('MECHA_TEST_FIRESTORE', '127.0.0.1:8080'),
+      }),
+  },
 ];
+
+/** The AWS SDK the DynamoDB component itself uses, reached through that package. */
+async function createDynamoTable(table: string): Promise<void> {
+  const fromComponent = createRequire(new URL(import.meta.resolve('@mecha/state-aws-dynamodb')));
+  // Typed loosely: the SDK is the component's dependency, not this package's.
+  const sdk = fromComponent('@aws-sdk/client-dynamodb') as {
+    DynamoDBClient: new (config: object) => { send(command: object): Promise<unknown>; destroy(): void };
+    CreateTableCommand: new (input: object) => object;
+  };
+  const client = new sdk.DynamoDBClient({
+    endpoint: env('MECHA_TEST_DYNAMODB', 'http://127.0.0.1:8000'),
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'mecha-test', secretAccessKey: 'mecha-test' },
+  });
+  try {
+    await client.send(
+      new sdk.CreateTableCommand({
+        TableName: table,
+        KeySchema: [{ AttributeName: 'key', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'key', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+  } finally {
+    client.destroy();
+  }
+}
 
 export function component(type: string, metadata: Record<string, string>): string {
   const items = Object.entries(metadata)
