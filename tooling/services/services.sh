@@ -1,19 +1,20 @@
 # shellcheck shell=bash
 # The servers the test suites use: for each one, how to tell it is usable (probe_<name>), how to
 # start it (start_<name>) and how to stop it (stop_<name>). Sourced by up.sh, down.sh and ctl.sh.
-# Everything listens on 127.0.0.1 only, on the server's standard port.
+# Everything listens on the server's standard port, on 127.0.0.1 only; the one exception is
+# DynamoDB Local, which has no option for its listen address (see start_dynamodb).
 
 services_here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 state_dir="${MECHA_SERVICES_DIR:-/tmp/mecha-services}"
 mkdir -p "$state_dir/started"
 
-all_services=(redis postgresql mariadb dynalite firestore memcached etcd)
+all_services=(redis postgresql mariadb dynamodb firestore memcached etcd)
 # Private instances for the failure tests, which stop and start them mid-run without disturbing
 # the suites that share the main servers. Started only when named (ctl.sh start, up.sh <name>).
 extra_services=(redis-failure postgresql-failure)
 
 declare -A service_port=(
-  [redis]=6379 [postgresql]=5432 [mariadb]=3306 [dynalite]=8000
+  [redis]=6379 [postgresql]=5432 [mariadb]=3306 [dynamodb]=8000
   [firestore]=8080 [memcached]=11211 [etcd]=2379
   [redis-failure]=6390 [postgresql-failure]=5433
 )
@@ -21,10 +22,12 @@ declare -A service_port=(
 declare -A service_package=(
   [redis]=redis-server [postgresql]=postgresql [mariadb]=mariadb-server
   [memcached]=memcached [etcd]=etcd-server
+  # Maven downloads DynamoDB Local; Debian's package brings a Java runtime (17 on bookworm) with it.
+  [dynamodb]=maven
 )
 declare -A service_command=(
   [redis]=redis-server [postgresql]=pg_ctlcluster [mariadb]=mariadb-admin
-  [memcached]=memcached [etcd]=etcd
+  [memcached]=memcached [etcd]=etcd [dynamodb]=mvn
   [redis-failure]=redis-server [postgresql-failure]=pg_ctlcluster
 )
 service_package[redis-failure]=redis-server
@@ -68,7 +71,7 @@ spawn_detached() {
 }
 
 # Servers run as a child we spawned, known by the pid file spawn_detached wrote.
-pidfile_services=(dynalite firestore memcached etcd)
+pidfile_services=(dynamodb firestore memcached etcd)
 
 # True when $1 was started by up.sh/ctl.sh and still runs (so down.sh should stop it).
 started_and_running() {
@@ -243,22 +246,105 @@ stop_mariadb() {
   port_closed_within 3306 30
 }
 
-# --- DynamoDB API (dynalite, in memory) ----------------------------------------------------
-probe_dynalite() {
-  local code
-  code="$(curl -s -m 2 -o /dev/null -w '%{http_code}' http://127.0.0.1:8000/ 2>/dev/null)"
-  [ -n "$code" ] && [ "$code" != "000" ]
+# --- DynamoDB API (AWS DynamoDB Local, in memory) ------------------------------------------
+# AWS's own emulator, a Java server published on Maven Central. It implements the whole API the
+# component uses (TransactWriteItems included), unlike dynalite. The first start resolves it with
+# Maven (tens of MB: the jars, their dependencies and Maven's dependency plugin) into
+# $state_dir/dynamodb/<version>; later starts reuse that directory and only start the JVM.
+# 3.1.0, not the newer 3.3.1: the Maven repository reached from here lacks 3.3.1's AWS SDK
+# dependencies (cognitoidentity, pinpoint, dynamodb-enhanced 2.48.3), so it cannot be resolved.
+dynamodb_version=3.1.0
+dynamodb_home="$state_dir/dynamodb/$dynamodb_version"
+
+probe_dynamodb() {
+  # An empty TransactWriteItems: DynamoDB answers with a ValidationException, while a server
+  # without transactions (dynalite, left over on the port) answers UnknownOperationException.
+  curl -s -m 2 -X POST http://127.0.0.1:8000/ \
+    -H 'Content-Type: application/x-amz-json-1.0' \
+    -H 'X-Amz-Target: DynamoDB_20120810.TransactWriteItems' \
+    -H 'Authorization: AWS4-HMAC-SHA256 Credential=probe/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0' \
+    -d '{"TransactItems":[]}' 2>/dev/null | grep -q 'ValidationException'
 }
-start_dynalite() {
-  local cli="$services_here/node_modules/dynalite/cli.js"
-  [ -f "$cli" ] || { echo "dynalite is not installed (run pnpm install)" >&2; return 1; }
-  # Tables become ACTIVE at once: the suites create one per run and should not wait.
-  spawn_detached dynalite "$node_bin" "$cli" --host 127.0.0.1 --port 8000 \
-    --createTableMs 0 --deleteTableMs 0 --updateTableMs 0
-  touch "$state_dir/started/dynalite"
+
+# Downloads DynamoDB Local and its native SQLite binding once; a complete copy is marked `ready`.
+resolve_dynamodb() {
+  local lib="$dynamodb_home/lib" native="$dynamodb_home/native" so major
+  [ -f "$dynamodb_home/ready" ] && return 0
+  case "$(uname -m)" in
+    x86_64 | amd64) ;;
+    *) echo "DynamoDB Local's SQLite binding on Maven Central is for linux x86_64 only, not $(uname -m)" >&2; return 1 ;;
+  esac
+  major="$(java_major)"
+  [ -n "$major" ] || { echo "java is not installed (DynamoDB Local $dynamodb_version needs Java 17 or newer)" >&2; return 1; }
+  [ "$major" -ge 17 ] || { echo "java $major is too old (DynamoDB Local $dynamodb_version needs Java 17 or newer)" >&2; return 1; }
+  rm -rf "$dynamodb_home" && mkdir -p "$dynamodb_home"
+  # A throwaway project whose only purpose is to name the dependency for Maven to copy.
+  cat >"$dynamodb_home/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>dev.mecha.services</groupId>
+  <artifactId>dynamodb-local</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency>
+      <groupId>software.amazon.dynamodb</groupId>
+      <artifactId>DynamoDBLocal</artifactId>
+      <version>$dynamodb_version</version>
+    </dependency>
+  </dependencies>
+  <build>
+    <pluginManagement>
+      <plugins>
+        <plugin>
+          <groupId>org.apache.maven.plugins</groupId>
+          <artifactId>maven-dependency-plugin</artifactId>
+          <version>3.8.1</version>
+        </plugin>
+      </plugins>
+    </pluginManagement>
+  </build>
+</project>
+POM
+  # Bounded: a stalled download must not hold up.sh's lock forever.
+  timeout "${MECHA_DYNAMODB_DOWNLOAD_TIMEOUT:-300}" mvn -q -B -f "$dynamodb_home/pom.xml" \
+    dependency:copy-dependencies -DoutputDirectory="$lib" -DincludeScope=runtime \
+    >"$state_dir/dynamodb-download.log" 2>&1 ||
+    { echo "could not download DynamoDB Local $dynamodb_version with Maven (see $state_dir/dynamodb-download.log)" >&2; return 1; }
+  for so in "$lib"/libsqlite4java-linux-amd64-*.so; do break; done
+  [ -f "$so" ] || { echo "Maven copied no libsqlite4java-linux-amd64 .so into $lib" >&2; return 1; }
+  # sqlite4java looks for its binding by this name on java.library.path.
+  mkdir -p "$native" && cp "$so" "$native/libsqlite4java-linux-amd64.so"
+  touch "$dynamodb_home/ready"
 }
-stop_dynalite() {
-  stop_pidfile dynalite && port_closed_within 8000 10
+
+# The major version of the java on PATH (17, 21, ...), empty when there is none.
+java_major() {
+  command -v java >/dev/null || return 0
+  java -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ { split($2, v, "."); print (v[1] == 1 ? v[2] : v[1]); exit }'
+}
+
+start_dynamodb() {
+  # The probe failed, so whatever holds the port is not DynamoDB Local; the JVM would only fail
+  # to bind after up.sh's whole wait. Say so at once.
+  if port_open 8000; then
+    local hint=""
+    [ -f "$state_dir/dynalite.pid" ] && kill -0 "$(cat "$state_dir/dynalite.pid")" 2>/dev/null &&
+      hint=": dynalite, started by an older up.sh (stop it: kill $(cat "$state_dir/dynalite.pid"))"
+    echo "port 8000 is taken by a server that is not DynamoDB Local$hint" >&2
+    return 1
+  fi
+  resolve_dynamodb || return 1
+  # DynamoDB Local has no option for its listen address: it listens on port 8000 of every
+  # interface, not only loopback. It holds nothing but throwaway test tables, in memory.
+  # -sharedDb: one database whatever the client's access key and region (otherwise each pair
+  # sees its own tables). -disableTelemetry: it reports usage to AWS unless told not to.
+  spawn_detached dynamodb java -Djava.library.path="$dynamodb_home/native" -cp "$dynamodb_home/lib/*" \
+    software.amazon.dynamodb.services.local.main.ServerRunner -inMemory -sharedDb -port 8000 -disableTelemetry
+  touch "$state_dir/started/dynamodb"
+}
+stop_dynamodb() {
+  stop_pidfile dynamodb && port_closed_within 8000 10
 }
 
 # --- Firestore emulator --------------------------------------------------------------------

@@ -19,9 +19,10 @@ done
 # the work runs under a lock. flock -o keeps the lock's descriptor out of this script, so the
 # servers it starts do not inherit (and hold) the lock after it exits.
 if [ -z "${MECHA_SERVICES_LOCKED:-}" ]; then
-  MECHA_SERVICES_LOCKED=1 flock -o -E 75 -w 300 "$state_dir/lock" bash "${BASH_SOURCE[0]}" "$@"
+  # 10 minutes: the other run may be downloading DynamoDB Local (at most 5) before starting the rest.
+  MECHA_SERVICES_LOCKED=1 flock -o -E 75 -w 600 "$state_dir/lock" bash "${BASH_SOURCE[0]}" "$@"
   status=$?
-  [ $status -eq 75 ] && echo "up.sh: another up.sh held $state_dir/lock for 5 minutes" >&2
+  [ $status -eq 75 ] && echo "up.sh: another up.sh held $state_dir/lock for 10 minutes" >&2
   exit $status
 fi
 

@@ -6,20 +6,18 @@ import { silentLogger, validateMetadata } from '@mecha/core';
 import { StateService, stateCommonMetadata, type StateStore, type TransactionOperation } from '@mecha/state';
 import { DynamoDbStateStore, definition, maxTransactionItems } from '../src/index.ts';
 import { adminClient, createTestTable, dynamoEndpoint, requireDynamo, testCredentials } from './fixtures/dynamodb-server.ts';
-import { startTransactProxy } from './fixtures/transact-proxy.ts';
+import { startTcpRelay } from './fixtures/tcp-relay.ts';
 
 await requireDynamo();
-const proxy = await startTransactProxy(dynamoEndpoint);
 const { table, drop } = await createTestTable();
 const admin = adminClient();
 afterAll(async () => {
   admin.destroy();
-  await proxy.close();
   await drop();
 });
 
 async function open(raw: Record<string, string> = {}): Promise<StateStore> {
-  const metadata = { table, endpoint: proxy.endpoint, ...testCredentials, ttlAttributeName: 'expiresAt', ...raw };
+  const metadata = { table, endpoint: dynamoEndpoint, ...testCredentials, ttlAttributeName: 'expiresAt', ...raw };
   return definition.create(validateMetadata(definition.metadata, metadata, { passthrough: stateCommonMetadata }), {
     name: 'statestore',
     appId: 'app',
@@ -151,7 +149,7 @@ describe('state.aws.dynamodb with the server down', () => {
       code: 'ERR_STATE_SAVE',
       message: expect.stringContaining('may or may not have been applied'),
     });
-    const back = await startTransactProxy(dynamoEndpoint, port);
+    const back = await startTcpRelay(port, dynamoEndpoint);
     try {
       await state.save([{ key: 'down', value: 2 }]);
       expect(await state.getJson('down')).toBe(2);

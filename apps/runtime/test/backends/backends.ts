@@ -54,8 +54,8 @@ export const backends: Backend[] = [
         table: `matrix-${run}`,
         region: 'us-east-1',
         endpoint: env('MECHA_TEST_DYNAMODB', 'http://127.0.0.1:8000'),
-        accessKey: 'mecha-test',
-        secretKey: 'mecha-test',
+        accessKey: 'mechatest',
+        secretKey: 'mechatest',
       }),
     // A Dapr user creates the table (partition key `key`) before starting the sidecar.
     prepare: (run) => createDynamoTable(`matrix-${run}`),
@@ -83,7 +83,7 @@ async function createDynamoTable(table: string): Promise<void> {
   const client = new sdk.DynamoDBClient({
     endpoint: env('MECHA_TEST_DYNAMODB', 'http://127.0.0.1:8000'),
     region: 'us-east-1',
-    credentials: { accessKeyId: 'mecha-test', secretAccessKey: 'mecha-test' },
+    credentials: { accessKeyId: 'mechatest', secretAccessKey: 'mechatest' },
   });
   try {
     await client.send(
