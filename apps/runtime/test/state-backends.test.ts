@@ -10,6 +10,13 @@ import { startMechad, type MechadProcess } from './support/mechad-process.ts';
  */
 type Outcome = string;
 
+/** JSON with object keys sorted: PostgreSQL's jsonb returns keys in its own order, as with daprd. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
+}
+
 /** The SDK's HTTP client returns `{ error }` from a failed save while its gRPC client throws: one shape for both. */
 function saveOutcome(attempt: Promise<{ error?: unknown }>): Promise<'ok' | 'refused'> {
   return attempt.then(
@@ -29,19 +36,19 @@ async function scenario(client: DaprClient): Promise<Outcome[]> {
     ]),
   );
   out.push(`save: ${saved}`);
-  out.push(`get: ${JSON.stringify(await client.state.get(store, 'order-1'))}`);
-  out.push(`get text: ${JSON.stringify(await client.state.get(store, 'greeting'))}`);
+  out.push(`get: ${canonical(await client.state.get(store, 'order-1'))}`);
+  out.push(`get text: ${canonical(await client.state.get(store, 'greeting'))}`);
   const bulk = (await client.state.getBulk(store, ['order-1', 'greeting', 'missing'])) as { key: string; data?: unknown; etag?: string }[];
-  out.push(`bulk: ${JSON.stringify(bulk.map((b) => [b.key, b.data ?? null, Boolean(b.etag)]).sort())}`);
+  out.push(`bulk: ${canonical(bulk.map((b) => [b.key, b.data ?? null, Boolean(b.etag)]).sort())}`);
   const etag = bulk.find((b) => b.key === 'order-1')!.etag!;
   out.push(`save with current etag: ${await saveOutcome(client.state.save(store, [{ key: 'order-1', value: { qty: 3 }, etag, options: strong }]))}`);
   out.push(`save with stale etag: ${await saveOutcome(client.state.save(store, [{ key: 'order-1', value: { qty: 4 }, etag, options: strong }]))}`);
-  out.push(`after stale: ${JSON.stringify(await client.state.get(store, 'order-1'))}`);
+  out.push(`after stale: ${canonical(await client.state.get(store, 'order-1'))}`);
   await client.state.transaction(store, [
     { operation: 'upsert', request: { key: 'tx-a', value: 'a' } },
     { operation: 'delete', request: { key: 'greeting' } },
   ]);
-  out.push(`tx: ${JSON.stringify([await client.state.get(store, 'tx-a'), await client.state.get(store, 'greeting')])}`);
+  out.push(`tx: ${canonical([await client.state.get(store, 'tx-a'), await client.state.get(store, 'greeting')])}`);
   const failed = await client.state
     .transaction(store, [
       { operation: 'upsert', request: { key: 'tx-a', value: 'must-not-land' } },
@@ -51,9 +58,9 @@ async function scenario(client: DaprClient): Promise<Outcome[]> {
       () => 'committed',
       () => 'rolled back',
     );
-  out.push(`tx with stale etag: ${failed} → ${JSON.stringify(await client.state.get(store, 'tx-a'))}`);
+  out.push(`tx with stale etag: ${failed} → ${canonical(await client.state.get(store, 'tx-a'))}`);
   await client.state.delete(store, 'order-1');
-  out.push(`deleted: ${JSON.stringify(await client.state.get(store, 'order-1'))}`);
+  out.push(`deleted: ${canonical(await client.state.get(store, 'order-1'))}`);
   return out;
 }
 
