@@ -8,10 +8,10 @@ services_here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 state_dir="${MECHA_SERVICES_DIR:-/tmp/mecha-services}"
 mkdir -p "$state_dir/started"
 
-all_services=(redis postgresql mariadb dynamodb firestore memcached etcd)
-# Private instances for the failure tests, which stop and start them mid-run without disturbing
-# the suites that share the main servers. Started only when named (ctl.sh start, up.sh <name>).
-extra_services=(redis-failure postgresql-failure)
+# redis-failure and postgresql-failure are private instances for the failure tests, which stop
+# and start them mid-run without disturbing the suites that share the main servers.
+all_services=(redis postgresql mariadb dynamodb firestore memcached etcd redis-failure postgresql-failure)
+extra_services=()
 
 declare -A service_port=(
   [redis]=6379 [postgresql]=5432 [mariadb]=3306 [dynamodb]=8000

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends, component, requireServer, runId, type Backend } from './backends/backends.ts';
+import { component, requireServer, runId, type Backend } from './backends/backends.ts';
 import { startMechad, waitFor, type MechadProcess } from './support/mechad-process.ts';
 
 /**
@@ -11,10 +11,10 @@ import { startMechad, waitFor, type MechadProcess } from './support/mechad-proce
  * process), serve again once the server is back without a restart, and lose no write it
  * acknowledged.
  *
- * The outage is real: `tooling/services/ctl.sh` stops the shared server the other suites use
- * (it has no private instance on another port), so suites running at the same time against
- * Redis or PostgreSQL may see it too. It is kept to a few seconds per server, and the server is
- * started again whatever happens (in `finally` and in `afterAll`).
+ * The outage is real: `tooling/services/ctl.sh` stops a server of its own (`redis-failure` on
+ * 6390, `postgresql-failure` on 5433, started by `up.sh` beside the shared ones), so suites
+ * running at the same time are not disturbed. The server is started again whatever happens
+ * (in `finally` and in `afterAll`).
  */
 const execFileAsync = promisify(execFile);
 const ctlScript = fileURLToPath(new URL('../../../tooling/services/ctl.sh', import.meta.url));
@@ -26,26 +26,28 @@ const outageMs = 1500;
 
 interface Case {
   backend: Backend;
-  service: 'redis' | 'postgresql';
+  /** The component type's last part, e.g. `redis` for `state.redis`. */
+  store: 'redis' | 'postgresql';
+  /** The private server `ctl.sh` stops and starts. */
+  service: 'redis-failure' | 'postgresql-failure';
   /** The longest a call may take while the server is down, as configured in the component. */
   timeoutMs: number;
   metadata: (run: string) => Record<string, string>;
 }
 
-const byName = (name: string): Backend => {
-  const backend = backends.find((b) => b.name === name);
-  if (!backend) throw new Error(`no backend ${name} in backends.ts`);
-  return backend;
-};
+/** The private servers this suite may stop (see tooling/services/README.md). */
+const privateRedis: Backend = { name: 'redis (private, for outages)', address: process.env['MECHA_TEST_REDIS_FAILURE'] || '127.0.0.1:6390', componentYaml: () => '' };
+const privatePostgres: Backend = { name: 'postgresql (private, for outages)', address: '127.0.0.1:5433', componentYaml: () => '' };
 
 const cases: Case[] = [
   {
-    backend: byName('redis'),
-    service: 'redis',
+    backend: privateRedis,
+    store: 'redis',
+    service: 'redis-failure',
     // ioredis has one timeout per command (the larger of readTimeout and writeTimeout) and a dial timeout.
     timeoutMs: 1000,
     metadata: () => ({
-      redisHost: byName('redis').address,
+      redisHost: privateRedis.address,
       redisPassword: '',
       dialTimeout: '1s',
       readTimeout: '1s',
@@ -54,11 +56,12 @@ const cases: Case[] = [
     }),
   },
   {
-    backend: byName('postgresql'),
-    service: 'postgresql',
+    backend: privatePostgres,
+    store: 'postgresql',
+    service: 'postgresql-failure',
     timeoutMs: 2000,
     metadata: (run) => ({
-      connectionString: 'host=127.0.0.1 user=postgres password=postgres port=5432 connect_timeout=2 database=postgres',
+      connectionString: 'host=127.0.0.1 user=postgres password=postgres port=5433 connect_timeout=2 database=postgres',
       tableName: `failure_${run}`,
       timeout: '2s',
     }),
@@ -168,14 +171,14 @@ async function bulkGet(url: string, keys: string[]): Promise<Map<string, unknown
   return found;
 }
 
-for (const { backend, service, timeoutMs, metadata } of cases) {
+for (const { backend, store, service, timeoutMs, metadata } of cases) {
   describe(`${backend.name} stops in the middle of a run`, () => {
     let sidecar: MechadProcess;
     const run = runId();
 
     beforeAll(async () => {
       await requireServer(backend);
-      sidecar = await startMechad({ appId: `failure-${run}`, resources: { 'statestore.yaml': component(`state.${service}`, metadata(run)) } });
+      sidecar = await startMechad({ appId: `failure-${run}`, resources: { 'statestore.yaml': component(`state.${store}`, metadata(run)) } });
     });
 
     afterAll(async () => {
