@@ -247,7 +247,7 @@ export class Sidecar {
       }
       if (this.#stopping) return;
       if (app && specs.length > 0) {
-        this.#subscriptions = await startSubscriptions(this.services, specs, app.deliver, logger);
+        this.#subscriptions = await startSubscriptions(this.services, specs, app, logger);
       } else if (specs.length > 0) {
         logger.warn({ count: specs.length }, 'subscriptions are declared but there is no app to deliver to (--app-port)');
       }

@@ -24,6 +24,11 @@ export type {
   Delivery,
   DeliveryStatus,
   Deliver,
+  BulkDelivery,
+  BulkDeliveryEntry,
+  BulkDeliveryStatus,
+  DeliverBulk,
+  SubscribeOptions,
   SubscriptionHandle,
   SubscriptionInfo,
 } from './subscription.ts';

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { errorMessage, silentLogger, type Logger } from '@mecha/core';
 import type { BrokerMessage, BrokerSubscription, PubSubBroker, PubSubFeature } from './broker.ts';
+import { BulkBatcher } from './bulk-batcher.ts';
 import { bulkEntryPayload, type BulkPublishEntry } from './bulk-entry.ts';
 import {
   completeEnvelope,
@@ -14,7 +16,11 @@ import {
   wrapRawPayload,
   type CloudEventObject,
 } from './cloud-event.ts';
-import { CLOUDEVENT_CONTENT_TYPE, isCloudEventContentType } from './content-type.ts';
+import {
+  BINARY_CONTENT_TYPE,
+  CLOUDEVENT_CONTENT_TYPE,
+  isCloudEventContentType,
+} from './content-type.ts';
 import {
   bulkEventsError,
   cloudEventError,
@@ -34,8 +40,12 @@ import { backoffSequence, resolveRetryOptions, type RetryOptions } from './retry
 import { RouteTable } from './routing.ts';
 import {
   subscriptionLabel,
+  type BulkDeliveryEntry,
   type Deliver,
+  type DeliverBulk,
+  type Delivery,
   type DeliveryStatus,
+  type SubscribeOptions,
   type SubscriptionHandle,
   type SubscriptionInfo,
   type SubscriptionSpec,
@@ -92,6 +102,19 @@ export interface BulkPublishResult {
 
 type Outcome = 'ack' | 'nack';
 
+/** A message ready for delivery: routed, with the fields logs name it by. */
+interface Prepared {
+  message: BrokerMessage;
+  delivery: Delivery;
+  log: Record<string, unknown>;
+}
+
+/** A message waiting in, or delivered as part of, a batch; `settle` answers the broker. */
+interface BatchItem extends Prepared {
+  entry: BulkDeliveryEntry;
+  settle: (outcome: Outcome) => void;
+}
+
 class SubscriptionClosed extends Error {}
 
 /** One live subscription: its compiled routes, the broker side, and deliveries in progress. */
@@ -103,6 +126,8 @@ class ActiveSubscription implements SubscriptionHandle {
   readonly abort = new AbortController();
   readonly inFlight = new Set<Promise<unknown>>();
   broker: BrokerSubscription | undefined;
+  /** Set for a bulk subscription delivered in batches. */
+  batcher: BulkBatcher<BatchItem> | undefined;
   #closing: Promise<void> | undefined;
   readonly #onClose: (subscription: ActiveSubscription) => void;
 
@@ -126,6 +151,8 @@ class ActiveSubscription implements SubscriptionHandle {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.abort.abort();
+      // Messages still waiting for their batch go back to the broker.
+      for (const item of this.batcher?.stop() ?? []) item.settle('nack');
       this.#onClose(this);
       await this.broker?.close();
       await Promise.allSettled([...this.inFlight]);
@@ -243,9 +270,14 @@ export class PubSubService {
   /**
    * Starts delivering the topic's messages to `deliver`. Routing rules are compiled here, so
    * a bad CEL expression fails now, naming the subscription; a topic this app may not
-   * subscribe to throws ERR_PUBSUB_FORBIDDEN.
+   * subscribe to throws ERR_PUBSUB_FORBIDDEN. A subscription with `bulkSubscribe.enabled`
+   * is delivered in batches to `options.deliverBulk` when one is given.
    */
-  async subscribe(spec: SubscriptionSpec, deliver: Deliver): Promise<SubscriptionHandle> {
+  async subscribe(
+    spec: SubscriptionSpec,
+    deliver: Deliver,
+    options: SubscribeOptions = {},
+  ): Promise<SubscriptionHandle> {
     const label = subscriptionLabel(spec);
     if (spec.pubsubName !== this.name) {
       throw subscriptionError(label, `belongs to pubsub ${spec.pubsubName}, not ${this.name}`);
@@ -264,13 +296,23 @@ export class PubSubService {
     const subscription = new ActiveSubscription(spec, routes, rawPayload, (closed) =>
       this.#subscriptions.delete(closed),
     );
+    const { deliverBulk } = options;
+    if (spec.bulkSubscribe?.enabled && deliverBulk) {
+      subscription.batcher = new BulkBatcher<BatchItem>(
+        positiveOr(spec.bulkSubscribe.maxMessagesCount, DEFAULT_BULK_MAX_MESSAGES),
+        positiveOr(spec.bulkSubscribe.maxAwaitDurationMs, DEFAULT_BULK_MAX_AWAIT_MS),
+        (items) => void this.#deliverBatches(subscription, items, deliverBulk),
+      );
+    }
     this.#subscriptions.add(subscription);
     try {
       subscription.broker = await this.#broker.subscribe(
         { topic: spec.topic, consumerGroup: this.consumerGroup, metadata: { ...spec.metadata } },
         async (message) => {
           if (subscription.closed) throw new SubscriptionClosed(`subscription ${label} is closed`);
-          const handling = this.#handle(subscription, message, deliver);
+          const handling = subscription.batcher
+            ? this.#handleInBatch(subscription, message)
+            : this.#handle(subscription, message, deliver);
           subscription.inFlight.add(handling);
           try {
             if ((await handling) === 'nack') throw new Error(`delivery to ${label} failed`);
@@ -393,12 +435,14 @@ export class PubSubService {
     };
   }
 
-  /** Everything that happens to one message; resolves to whether the broker should get an ack. */
-  async #handle(
+  /**
+   * What comes before delivery: reading the envelope, expiry and routing. Resolves to the
+   * delivery to make, or to the outcome when the message is settled without one.
+   */
+  async #prepare(
     subscription: ActiveSubscription,
     message: BrokerMessage,
-    deliver: Deliver,
-  ): Promise<Outcome> {
+  ): Promise<Prepared | Outcome> {
     const { spec } = subscription;
     const log = { pubsubname: this.name, topic: spec.topic, subscription: subscription.label };
     let event: CloudEventObject;
@@ -448,7 +492,7 @@ export class PubSubService {
       );
       return this.#deadLetterOrAck(subscription, message);
     }
-    const delivery = {
+    const delivery: Delivery = {
       path,
       event,
       raw,
@@ -457,6 +501,19 @@ export class PubSubService {
       pubsubName: this.name,
       metadata: { ...message.metadata, pubsubName: this.name },
     };
+    return { message, delivery, log: eventLog };
+  }
+
+  /** Everything that happens to one message; resolves to whether the broker should get an ack. */
+  async #handle(
+    subscription: ActiveSubscription,
+    message: BrokerMessage,
+    deliver: Deliver,
+  ): Promise<Outcome> {
+    const prepared = await this.#prepare(subscription, message);
+    if (typeof prepared === 'string') return prepared;
+    const { delivery, log: eventLog } = prepared;
+    const { path, event } = delivery;
     const nextDelay = backoffSequence(this.#retry);
     for (let attempt = 1; ; attempt++) {
       let status: DeliveryStatus;
@@ -491,6 +548,146 @@ export class PubSubService {
         await sleep(nextDelay(), subscription.abort.signal);
       } catch {
         return 'nack'; // closing: leave the message to the broker
+      }
+    }
+  }
+
+  /** A message of a bulk subscription: prepared now, then settled when its batch has been delivered. */
+  async #handleInBatch(subscription: ActiveSubscription, message: BrokerMessage): Promise<Outcome> {
+    const prepared = await this.#prepare(subscription, message);
+    if (typeof prepared === 'string') return prepared;
+    const entry: BulkDeliveryEntry = {
+      entryId: randomUUID(),
+      event: prepared.delivery.event,
+      data: message.data,
+      contentType:
+        message.contentType ||
+        (subscription.rawPayload ? BINARY_CONTENT_TYPE : CLOUDEVENT_CONTENT_TYPE),
+      metadata: { ...message.metadata },
+    };
+    return new Promise<Outcome>((settle) => {
+      const item: BatchItem = { ...prepared, entry, settle };
+      // A batcher stopped in the meantime means the subscription is closing.
+      if (!subscription.batcher?.add(item)) settle('nack');
+    });
+  }
+
+  /** Delivers one flushed batch: one bulk delivery per path, each with its own retries. */
+  async #deliverBatches(
+    subscription: ActiveSubscription,
+    items: BatchItem[],
+    deliverBulk: DeliverBulk,
+  ): Promise<void> {
+    const byPath = new Map<string, BatchItem[]>();
+    for (const item of items) {
+      const group = byPath.get(item.delivery.path);
+      if (group) group.push(item);
+      else byPath.set(item.delivery.path, [item]);
+    }
+    await Promise.all(
+      [...byPath].map(async ([path, group]) => {
+        try {
+          await this.#deliverBatch(subscription, path, group, deliverBulk);
+        } catch (error) {
+          // Not expected (deliverBulk's own failures are RETRY); never leave a message unsettled.
+          this.#logger.error(
+            { pubsubname: this.name, topic: subscription.spec.topic, error: errorMessage(error) },
+            `bulk delivery to ${path} failed`,
+          );
+          for (const item of group) item.settle('nack');
+        }
+      }),
+    );
+  }
+
+  /**
+   * The bulk counterpart of #handle, as daprd does it: SUCCESS acks an entry, DROP acks it (or
+   * dead-letters it), and the entries answered RETRY, left without an answer, or all of them
+   * when the call fails are delivered again as a smaller batch after the backoff; entries
+   * still failing after the last attempt are dead-lettered or nacked one by one.
+   */
+  async #deliverBatch(
+    subscription: ActiveSubscription,
+    path: string,
+    items: BatchItem[],
+    deliverBulk: DeliverBulk,
+  ): Promise<void> {
+    const { spec } = subscription;
+    const id = randomUUID();
+    const log = {
+      pubsubname: this.name,
+      topic: spec.topic,
+      subscription: subscription.label,
+      path,
+      bulkId: id,
+    };
+    const nextDelay = backoffSequence(this.#retry);
+    let pending = items;
+    for (let attempt = 1; ; attempt++) {
+      const statuses = new Map<string, unknown>();
+      try {
+        const answer = await deliverBulk({
+          id,
+          path,
+          topic: spec.topic,
+          pubsubName: this.name,
+          rawPayload: subscription.rawPayload,
+          entries: pending.map((item) => item.entry),
+          metadata: { pubsubName: this.name },
+        });
+        for (const { entryId, status } of answer) statuses.set(entryId, status);
+      } catch (error) {
+        this.#logger.warn(
+          { ...log, attempt, entries: pending.length, error: errorMessage(error) },
+          `bulk delivery to ${path} failed`,
+        );
+      }
+      const retry: BatchItem[] = [];
+      const settling: Promise<void>[] = [];
+      for (const item of pending) {
+        const status = statuses.get(item.entry.entryId);
+        statuses.delete(item.entry.entryId);
+        if (status === 'SUCCESS') item.settle('ack');
+        else if (status === 'DROP') {
+          this.#logger.warn(
+            { ...item.log, path },
+            `the app dropped message ${String(item.delivery.event.id)}`,
+          );
+          settling.push(this.#deadLetterOrAck(subscription, item.message).then(item.settle));
+        } else {
+          if (status !== undefined && status !== 'RETRY') {
+            this.#logger.warn(
+              { ...item.log, status: String(status) },
+              'unknown delivery status; retrying',
+            );
+          }
+          retry.push(item);
+        }
+      }
+      if (statuses.size > 0) {
+        this.#logger.warn(
+          { ...log, entryIds: [...statuses.keys()] },
+          'the app answered for entries that are not in the batch; ignoring them',
+        );
+      }
+      await Promise.all(settling);
+      pending = retry;
+      if (pending.length === 0) return;
+      if (attempt >= this.#retry.maxAttempts) {
+        this.#logger.error(
+          { ...log, attempts: attempt, entries: pending.length },
+          `giving up on ${pending.length} message(s) after ${attempt} attempts`,
+        );
+        await Promise.all(
+          pending.map((item) => this.#giveUp(subscription, item.message).then(item.settle)),
+        );
+        return;
+      }
+      try {
+        await sleep(nextDelay(), subscription.abort.signal);
+      } catch {
+        for (const item of pending) item.settle('nack'); // closing: leave the messages to the broker
+        return;
       }
     }
   }
@@ -545,6 +742,15 @@ function givenCloudEvent(
   }
   if (!contentType && isPlainObject(data) && 'specversion' in data) return data;
   return undefined;
+}
+
+/** daprd's defaults for `bulkSubscribe.maxMessagesCount` and `maxAwaitDurationMs`. */
+const DEFAULT_BULK_MAX_MESSAGES = 100;
+const DEFAULT_BULK_MAX_AWAIT_MS = 1000;
+
+/** A bulk setting as given, or the default when it is absent or not a positive whole number (daprd reads 0 as unset). */
+function positiveOr(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isInteger(value) && value > 0 ? value : fallback;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

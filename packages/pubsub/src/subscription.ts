@@ -16,9 +16,12 @@ export interface SubscriptionRoutes {
   default?: string;
 }
 
+/** Dapr's `bulkSubscribe`: deliver events in batches (when the subscriber can take batches). */
 export interface BulkSubscribeOptions {
   enabled: boolean;
+  /** A batch is delivered once it holds this many events. Default 100, as daprd. */
   maxMessagesCount?: number;
+  /** ...or once its first event has waited this long. Default 1000, as daprd. */
   maxAwaitDurationMs?: number;
 }
 
@@ -32,7 +35,7 @@ export interface SubscriptionSpec {
   deadLetterTopic?: string;
   /** Passed to the broker; `rawPayload: "true"` means messages are not CloudEvents. */
   metadata: Record<string, string>;
-  /** Kept for the runtime; this block delivers messages one at a time. */
+  /** With `enabled`, events go out in batches to a `deliverBulk` given to `subscribe`. */
   bulkSubscribe?: BulkSubscribeOptions;
   source: SubscriptionSource;
 }
@@ -57,6 +60,59 @@ export interface Delivery {
 
 /** Hands one event to the app (over HTTP, gRPC, a stream, or an in-process function). */
 export type Deliver = (delivery: Delivery) => Promise<DeliveryStatus>;
+
+/** One event of a bulk delivery. */
+export interface BulkDeliveryEntry {
+  /** A fresh UUID per broker message; the subscriber answers per entry id. */
+  entryId: string;
+  /** The envelope; for a `rawPayload` subscription, daprd's wrapper around the raw bytes. */
+  event: CloudEventObject;
+  /** The message bytes as the broker delivered them: the envelope JSON, or the raw payload. */
+  data: Uint8Array;
+  /**
+   * The message's content type; when the broker gives none, `application/cloudevents+json`
+   * (or `application/octet-stream` for a raw payload), as daprd fills it in.
+   */
+  contentType: string;
+  /** The message metadata from the broker. */
+  metadata: Record<string, string>;
+}
+
+/** A batch of events for one app path (the routing rules pick each event's path; one batch per path). */
+export interface BulkDelivery {
+  /** A UUID per batch, kept when the batch's failed entries are delivered again. */
+  id: string;
+  path: string;
+  topic: string;
+  pubsubName: string;
+  /** True when the subscription has `rawPayload: "true"`: entries' `data` is not a CloudEvent. */
+  rawPayload: boolean;
+  /** In arrival order; a retry carries only the entries that still need one. */
+  entries: BulkDeliveryEntry[];
+  /** `{ pubsubName }`: what daprd puts in the batch's metadata (and sends as headers). */
+  metadata: Record<string, string>;
+}
+
+/** The subscriber's answer for one entry. */
+export interface BulkDeliveryStatus {
+  entryId: string;
+  status: DeliveryStatus;
+}
+
+/**
+ * Hands a batch to the app and reports a status per entry. An entry without a status, or
+ * with one the block does not know, is RETRY; a thrown error makes every entry RETRY.
+ */
+export type DeliverBulk = (delivery: BulkDelivery) => Promise<readonly BulkDeliveryStatus[]>;
+
+/** How `subscribe` delivers besides the single-event `Deliver`. */
+export interface SubscribeOptions {
+  /**
+   * Used for subscriptions with `bulkSubscribe.enabled`; without it those subscriptions get
+   * their events one at a time through `deliver`.
+   */
+  deliverBulk?: DeliverBulk;
+}
 
 export interface SubscriptionHandle {
   readonly spec: SubscriptionSpec;

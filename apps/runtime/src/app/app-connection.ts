@@ -1,5 +1,5 @@
 import type { AppChannel } from '@mecha/invocation';
-import type { Deliver, SubscriptionSpec } from '@mecha/pubsub';
+import type { Deliver, DeliverBulk, SubscriptionSpec } from '@mecha/pubsub';
 
 /**
  * Everything the sidecar does with its own app, whatever `--app-protocol` says: calls for
@@ -13,6 +13,8 @@ export interface AppConnection {
   readonly channel: AppChannel;
   /** Hands one pub/sub event to the app and reports its answer. */
   readonly deliver: Deliver;
+  /** Hands a batch of events to the app (subscriptions with `bulkSubscribe.enabled`) and reports a status per entry. */
+  readonly deliverBulk: DeliverBulk;
   /** Resolves once the app port accepts TCP connections; daprd waits for this before it subscribes. */
   waitUntilReachable(signal: AbortSignal): Promise<void>;
   /** The app's programmatic subscriptions; empty when it has none or cannot say (the reason is logged). */

@@ -1,7 +1,8 @@
 import type { Logger } from '@mecha/core';
 import { HttpAppChannel, type HttpAppChannelOptions } from '@mecha/invocation';
-import type { Deliver, SubscriptionSpec } from '@mecha/pubsub';
+import type { Deliver, DeliverBulk, SubscriptionSpec } from '@mecha/pubsub';
 import type { AppConnection } from './app-connection.ts';
+import { httpBulkDelivery } from './http-bulk-delivery.ts';
 import { httpDelivery } from './http-delivery.ts';
 import { fetchProgrammaticSubscriptions } from './subscriptions.ts';
 
@@ -10,6 +11,7 @@ export class HttpAppConnection implements AppConnection {
   readonly protocol: string;
   readonly channel: HttpAppChannel;
   readonly deliver: Deliver;
+  readonly deliverBulk: DeliverBulk;
   readonly #appId: string;
   readonly #logger: Logger;
 
@@ -18,7 +20,9 @@ export class HttpAppConnection implements AppConnection {
     this.protocol = this.channel.protocol;
     this.#appId = options.appId;
     this.#logger = logger;
-    this.deliver = httpDelivery(this.channel, logger.child({ scope: 'mechad.pubsub.delivery' }));
+    const deliveryLogger = logger.child({ scope: 'mechad.pubsub.delivery' });
+    this.deliver = httpDelivery(this.channel, deliveryLogger);
+    this.deliverBulk = httpBulkDelivery(this.channel, deliveryLogger);
   }
 
   waitUntilReachable(signal: AbortSignal): Promise<void> {

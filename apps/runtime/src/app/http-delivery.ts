@@ -12,11 +12,7 @@ const skippedMetadata = new Set(['content-length', 'content-type', 'host', 'conn
  */
 export function httpDelivery(channel: AppChannel, logger: Logger): Deliver {
   return async (delivery) => {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(delivery.metadata)) {
-      const lower = name.toLowerCase();
-      if (!skippedMetadata.has(lower)) headers[lower] = value;
-    }
+    const headers = deliveryHeaders(delivery.metadata);
     headers['pubsubname'] = delivery.pubsubName;
     const body = delivery.event === undefined ? delivery.raw : Buffer.from(JSON.stringify(delivery.event));
     headers['content-type'] = delivery.event === undefined ? delivery.contentType : 'application/cloudevents+json';
@@ -29,6 +25,16 @@ export function httpDelivery(channel: AppChannel, logger: Logger): Deliver {
     });
     return statusFromResponse(response.status, response.body, logger, delivery.topic);
   };
+}
+
+/** Message metadata as request headers (daprd sends it so), minus those the channel sets itself. */
+export function deliveryHeaders(metadata: Readonly<Record<string, string>>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(metadata)) {
+    const lower = name.toLowerCase();
+    if (!skippedMetadata.has(lower)) headers[lower] = value;
+  }
+  return headers;
 }
 
 export function statusFromResponse(status: number, body: Uint8Array, logger: Logger, topic: string): DeliveryStatus {

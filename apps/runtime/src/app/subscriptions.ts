@@ -1,7 +1,8 @@
 import { errorMessage, type Logger, type SubscriptionResource } from '@mecha/core';
 import type { AppChannel } from '@mecha/invocation';
-import { fromDeclarative, parseProgrammaticSubscriptions, type Deliver, type SubscriptionSpec } from '@mecha/pubsub';
+import { fromDeclarative, parseProgrammaticSubscriptions, type SubscriptionSpec } from '@mecha/pubsub';
 import type { BlockServices } from '../block-services.ts';
+import type { AppConnection } from './app-connection.ts';
 import { retryAtStartup } from './startup-retries.ts';
 
 /** Asks the app for its subscriptions (`GET /dapr/subscribe`), retrying briefly as daprd does. */
@@ -41,11 +42,14 @@ export interface StartedSubscription {
   close(): Promise<void>;
 }
 
-/** Starts every subscription on its pub/sub; one naming an unknown pub/sub is reported and skipped. */
+/**
+ * Starts every subscription on its pub/sub, delivering to the app (in batches for those with
+ * `bulkSubscribe.enabled`); one naming an unknown pub/sub is reported and skipped.
+ */
 export async function startSubscriptions(
   services: BlockServices,
   specs: readonly SubscriptionSpec[],
-  deliver: Deliver,
+  app: Pick<AppConnection, 'deliver' | 'deliverBulk'>,
   logger: Logger,
 ): Promise<StartedSubscription[]> {
   const started: StartedSubscription[] = [];
@@ -56,8 +60,8 @@ export async function startSubscriptions(
       continue;
     }
     try {
-      started.push(await pubsub.subscribe(spec, deliver));
-      logger.info({ pubsub: spec.pubsubName, topic: spec.topic, source: spec.source }, 'subscribed');
+      started.push(await pubsub.subscribe(spec, app.deliver, { deliverBulk: app.deliverBulk }));
+      logger.info({ pubsub: spec.pubsubName, topic: spec.topic, source: spec.source, bulk: spec.bulkSubscribe?.enabled === true }, 'subscribed');
     } catch (error) {
       logger.error({ pubsub: spec.pubsubName, topic: spec.topic, error: errorMessage(error) }, 'subscription failed');
     }

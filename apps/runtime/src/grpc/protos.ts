@@ -1,6 +1,7 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
@@ -10,8 +11,9 @@ import protobuf from 'protobufjs';
  * `@dapr/dapr` package (never copied into this repository), plus Google's `google.rpc`
  * status and error-detail messages from `google-proto-files` for rich error details.
  *
- * The .proto files are parsed with protobufjs once per `@dapr/dapr` version and kept as JSON
- * in the temp folder; grpc-js service definitions are built straight from that root. This is
+ * The .proto files are parsed with protobufjs once and kept as JSON in the user's Mecha folder
+ * (`$MECHA_HOME/cache`), keyed by the versions of every input; grpc-js service definitions are
+ * built straight from that root. This is
  * what @grpc/proto-loader does, minus its per-type descriptor generation, and it keeps
  * mechad's start-up about 100 ms shorter.
  */
@@ -62,8 +64,21 @@ function parseProtoFiles(): protobuf.Root {
 
 /** The parsed root, from the JSON cache when it matches this `@dapr/dapr` version. */
 function loadRoot(): protobuf.Root {
-  const { version } = JSON.parse(readFileSync(daprPackageJson, 'utf8')) as { version: string };
-  const cacheFile = path.join(tmpdir(), `mecha-dapr-protos-${version}-${protoFiles.length}.json`);
+  const versionOf = (packageJson: string) => (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version;
+  // Any change of the proto packages, the parser or the file list makes a new cache entry.
+  const key = createHash('sha256')
+    .update(
+      JSON.stringify([
+        versionOf(daprPackageJson),
+        versionOf(require.resolve('google-proto-files/package.json')),
+        versionOf(require.resolve('protobufjs/package.json')),
+        protoFiles,
+      ]),
+    )
+    .digest('hex')
+    .slice(0, 16);
+  const cacheDir = path.join(process.env['MECHA_HOME'] || path.join(homedir(), '.mecha'), 'cache');
+  const cacheFile = path.join(cacheDir, `dapr-protos-${key}.json`);
   try {
     const root = protobuf.Root.fromJSON(JSON.parse(readFileSync(cacheFile, 'utf8')) as protobuf.INamespace);
     root.resolveAll();
@@ -74,11 +89,12 @@ function loadRoot(): protobuf.Root {
   const root = parseProtoFiles();
   root.resolveAll();
   try {
+    mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
     const partial = `${cacheFile}.${process.pid}`;
-    writeFileSync(partial, JSON.stringify(root.toJSON()));
+    writeFileSync(partial, JSON.stringify(root.toJSON()), { mode: 0o600 });
     renameSync(partial, cacheFile);
   } catch {
-    // A read-only temp folder only costs the parse on the next start.
+    // A read-only folder only costs the parse on the next start.
   }
   return root;
 }

@@ -5,6 +5,7 @@ import { daprProtos } from '../protos.ts';
 import { ConcurrencyLimit } from './concurrency-limit.ts';
 import { httpStatusOfGrpcCode, statusDetails, statusJson, type AnyMessage, type GrpcCallStatus } from './grpc-status-to-http.ts';
 import { headersFromMetadata, metadataFromHeaders, metadataFromMap } from './metadata-conversion.ts';
+import type { TopicEventBulkRequestMessage, TopicEventBulkResponseMessage } from './topic-event-bulk-request.ts';
 import type { TopicEventRequestMessage } from './topic-event-request.ts';
 import type { TopicSubscriptionMessage } from './topic-subscriptions.ts';
 
@@ -51,6 +52,12 @@ interface InvokeResponseMessage {
   content_type: string;
 }
 
+/** The app services the sidecar calls. */
+type AppService = 'AppCallback' | 'AppCallbackHealthCheck' | 'AppCallbackAlpha';
+
+/** Where a gRPC app takes bulk topic events: AppCallback's stable method, or the alpha service older SDKs serve. */
+export type BulkTopicEventMethod = 'OnBulkTopicEvent' | 'OnBulkTopicEventAlpha1';
+
 type UnaryOutcome<Res> =
   | { ok: true; response: Res; headers: grpc.Metadata; trailers: grpc.Metadata }
   | { ok: false; error: grpc.ServiceError; headers: grpc.Metadata };
@@ -74,7 +81,7 @@ export function isServiceError(error: unknown): error is grpc.ServiceError {
 
 /**
  * The sidecar's gRPC connection to its own app (`--app-protocol grpc|grpcs`): calls the
- * app's `dapr.proto.runtime.v1.AppCallback` service (and AppCallbackHealthCheck) over one
+ * app's `dapr.proto.runtime.v1.AppCallback` service (and AppCallbackHealthCheck, AppCallbackAlpha) over one
  * HTTP/2 connection. Invocations answer in HTTP terms as daprd answers an HTTP caller:
  * 200 with the app's data and content type, or the gRPC error's HTTP status with the
  * status as JSON.
@@ -186,6 +193,16 @@ export class GrpcAppChannel implements AppChannel {
     return this.#limit.run(() => this.#unary<{ status: string | number }>('AppCallback', 'OnTopicEvent', request, metadataFromMap(metadata)));
   }
 
+  /** Delivers a batch (OnBulkTopicEvent or AppCallbackAlpha's OnBulkTopicEventAlpha1); rejects with the call's ServiceError. */
+  onBulkTopicEvent(
+    method: BulkTopicEventMethod,
+    request: TopicEventBulkRequestMessage,
+    metadata: Readonly<Record<string, string>>,
+  ): Promise<TopicEventBulkResponseMessage> {
+    const service = method === 'OnBulkTopicEvent' ? 'AppCallback' : 'AppCallbackAlpha';
+    return this.#limit.run(() => this.#unary<TopicEventBulkResponseMessage>(service, method, request, metadataFromMap(metadata)));
+  }
+
   /** AppCallbackHealthCheck.HealthCheck: resolves when the app answers OK. (For `--enable-app-health-check`.) */
   async healthProbe(signal?: AbortSignal): Promise<void> {
     await this.#unary('AppCallbackHealthCheck', 'HealthCheck', {}, new grpc.Metadata(), signal);
@@ -202,7 +219,7 @@ export class GrpcAppChannel implements AppChannel {
     this.#client.close();
   }
 
-  async #unary<Res>(service: 'AppCallback' | 'AppCallbackHealthCheck', method: string, request: unknown, metadata: grpc.Metadata, signal?: AbortSignal): Promise<Res> {
+  async #unary<Res>(service: AppService, method: string, request: unknown, metadata: grpc.Metadata, signal?: AbortSignal): Promise<Res> {
     const outcome = await this.#call<Res>(service, method, request, metadata, signal);
     if (!outcome.ok) throw outcome.error;
     return outcome.response;
@@ -210,14 +227,15 @@ export class GrpcAppChannel implements AppChannel {
 
   /** One unary call, with the response headers and trailers the app sent. */
   #call<Res>(
-    service: 'AppCallback' | 'AppCallbackHealthCheck',
+    service: AppService,
     method: string,
     request: unknown,
     metadata: grpc.Metadata,
     signal?: AbortSignal,
   ): Promise<UnaryOutcome<Res>> {
     const protos = daprProtos();
-    const definition = (service === 'AppCallback' ? protos.appCallback : protos.appCallbackHealthCheck).service[method]!;
+    const client = service === 'AppCallback' ? protos.appCallback : service === 'AppCallbackAlpha' ? protos.appCallbackAlpha : protos.appCallbackHealthCheck;
+    const definition = client.service[method]!;
     if (this.#appApiToken) metadata.set('dapr-api-token', this.#appApiToken);
     return new Promise((resolve) => {
       signal?.throwIfAborted();

@@ -1,9 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { errorMessage, type Logger } from '@mecha/core';
-import type { Deliver, SubscriptionSpec } from '@mecha/pubsub';
+import type { Deliver, DeliverBulk, SubscriptionSpec } from '@mecha/pubsub';
 import type { AppConnection } from '../../app/app-connection.ts';
 import { retryAtStartup } from '../../app/startup-retries.ts';
 import { GrpcAppChannel, isServiceError, type GrpcAppChannelOptions } from './grpc-app-channel.ts';
+import { grpcBulkDelivery } from './grpc-bulk-delivery.ts';
 import { grpcDelivery } from './grpc-delivery.ts';
 import { subscriptionsFromGrpc } from './topic-subscriptions.ts';
 
@@ -13,20 +14,23 @@ function unimplemented(error: unknown): boolean {
 
 /**
  * A gRPC app (`--app-protocol grpc|grpcs`): subscriptions from ListTopicSubscriptions,
- * events through OnTopicEvent, input bindings from ListInputBindings. A method the app does
+ * events through OnTopicEvent (batches through OnBulkTopicEvent or OnBulkTopicEventAlpha1), input bindings from ListInputBindings. A method the app does
  * not implement means "none", as daprd reads it.
  */
 export class GrpcAppConnection implements AppConnection {
   readonly protocol: string;
   readonly channel: GrpcAppChannel;
   readonly deliver: Deliver;
+  readonly deliverBulk: DeliverBulk;
   readonly #logger: Logger;
 
   constructor(options: GrpcAppChannelOptions, logger: Logger) {
     this.channel = new GrpcAppChannel(options);
     this.protocol = this.channel.tls ? 'grpcs' : 'grpc';
     this.#logger = logger;
-    this.deliver = grpcDelivery(this.channel, logger.child({ scope: 'mechad.pubsub.delivery' }));
+    const deliveryLogger = logger.child({ scope: 'mechad.pubsub.delivery' });
+    this.deliver = grpcDelivery(this.channel, deliveryLogger);
+    this.deliverBulk = grpcBulkDelivery(this.channel, this.deliver, deliveryLogger);
   }
 
   waitUntilReachable(signal: AbortSignal): Promise<void> {

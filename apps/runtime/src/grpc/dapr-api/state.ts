@@ -6,7 +6,7 @@ import { unary } from '../handlers.ts';
 import type { GrpcApiContext } from './context.ts';
 
 /**
- * The state methods of `dapr.proto.runtime.v1.Dapr`, as proto-loader hands them over (field
+ * The state methods of `dapr.proto.runtime.v1.Dapr`, as the service definitions in protos.ts hand them over (field
  * names as in the .proto, enums as names, bytes as Buffers, absent messages as null).
  * Values travel as bytes and are stored raw: a value saved here comes back byte for byte,
  * over either API, as one saved over HTTP (its JSON text) does.

@@ -94,7 +94,7 @@ class TopicEventStream {
     if (!topic) throw new GrpcStatusError(protocolError('topic is required'));
     const pubsub = this.#services.pubsub.get(pubsubName);
     if (!pubsub) {
-      // daprd answers NotFound here whether or not any pub/sub is configured.
+      // daprd answers ERR_PUBSUB_NOT_FOUND (INVALID_ARGUMENT over gRPC) whether or not any pub/sub is configured.
       throw new MechaError('ERR_PUBSUB_NOT_FOUND', 'not-found', `pubsub ${pubsubName} is not found`, { reason: 'DAPR_PUBSUB_NOT_FOUND' });
     }
     this.#label = `${pubsubName}/${topic}`;
