@@ -1,7 +1,7 @@
 /**
  * Dapr's state query language (`POST /v1.0-alpha1/state/{store}/query`, gRPC
- * QueryStateAlpha1): a filter over the JSON value (`value.a.b` paths, or `key`), sorting and
- * paging. Stores that declare QUERY_API translate it into their own query language.
+ * QueryStateAlpha1): a filter over fields of the JSON value (`person.org`, as Dapr writes
+ * them; stores receive them as `value.person.org`), sorting and paging. Stores that declare QUERY_API translate it into their own query language.
  */
 export type QueryFilter =
   | { EQ: Record<string, unknown> }
@@ -15,7 +15,7 @@ export type QueryFilter =
   | { OR: QueryFilter[] };
 
 export interface QuerySort {
-  /** `value.a.b` or `key`. */
+  /** `value.a.b`: the block has put `value.` in front of the field path the caller wrote. */
   key: string;
   order: 'ASC' | 'DESC';
 }
@@ -47,10 +47,16 @@ function fail(message: string): never {
   throw new TypeError(message);
 }
 
-function checkPath(path: string, where: string): void {
-  if (path !== 'key' && !/^value(\.[A-Za-z0-9_-]+)+$/.test(path)) {
-    fail(`${where}: "${path}" is not a queryable field (use "key" or "value.<field>[.<field>…]")`);
+/**
+ * A field of the stored JSON value, written as Dapr writes it (`person.org`, `state`): the
+ * block hands stores the path with `value.` in front, so `value.<field>…` always means "inside
+ * the value" whatever the store.
+ */
+function valuePath(path: string, where: string): string {
+  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(path)) {
+    fail(`${where}: "${path}" is not a queryable field (use the value's field path, for example "person.org")`);
   }
+  return `value.${path}`;
 }
 
 function parseFilter(input: unknown, where: string): QueryFilter {
@@ -67,9 +73,9 @@ function parseFilter(input: unknown, where: string): QueryFilter {
     fail(`${where}.${operator} must be an object with exactly one field`);
   }
   const [path, value] = Object.entries(operand)[0]!;
-  checkPath(path, `${where}.${operator}`);
+  const field = valuePath(path, `${where}.${operator}`);
   if (operator === 'IN' && (!Array.isArray(value) || value.length === 0)) fail(`${where}.IN.${path} must be a non-empty array`);
-  return { [operator]: { [path]: value } } as QueryFilter;
+  return { [operator]: { [field]: value } } as QueryFilter;
 }
 
 /** Validates a query as Dapr's API takes it (JSON); throws TypeError naming the bad part. */
@@ -87,9 +93,9 @@ export function parseStateQuery(input: unknown): StateQuery {
     query.sort = sort.map((entry, i) => {
       const { key, order } = (entry ?? {}) as { key?: unknown; order?: unknown };
       if (typeof key !== 'string') fail(`sort[${i}].key must be a string`);
-      checkPath(key, `sort[${i}]`);
+      const field = valuePath(key, `sort[${i}]`);
       if (order !== undefined && order !== 'ASC' && order !== 'DESC') fail(`sort[${i}].order must be ASC or DESC`);
-      return { key, order: (order ?? 'ASC') as 'ASC' | 'DESC' };
+      return { key: field, order: (order ?? 'ASC') as 'ASC' | 'DESC' };
     });
   }
   if (page !== undefined) {

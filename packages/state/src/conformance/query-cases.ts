@@ -8,7 +8,7 @@ export function queryCases(h: Harness): void {
   if (!h.has('QUERY_API')) {
     describe('query (feature not declared)', () => {
       it('refuses a query with ERR_STATE_STORE_NOT_SUPPORTED', async () => {
-        await expect(h.service().query({ filter: { EQ: { 'value.a': 1 } } })).rejects.toMatchObject({ code: 'ERR_STATE_STORE_NOT_SUPPORTED' });
+        await expect(h.service().query({ filter: { EQ: { 'a': 1 } } })).rejects.toMatchObject({ code: 'ERR_STATE_STORE_NOT_SUPPORTED' });
       });
     });
     return;
@@ -33,26 +33,26 @@ export function queryCases(h: Harness): void {
 
     it('filters with EQ, IN, AND and OR on JSON paths and returns caller keys with ETags', async () => {
       const state = await seeded();
-      const eq = await state.query({ filter: { EQ: { 'value.org': 'eng' } } });
+      const eq = await state.query({ filter: { EQ: { 'org': 'eng' } } });
       expect(names(eq.results).sort()).toEqual(['ann', 'bob']);
       expect(eq.results.map((r) => r.key).sort()).toEqual(['p1', 'p2']);
       if (h.has('ETAG')) expect(eq.results.every((r) => typeof r.etag === 'string' && r.etag !== '')).toBe(true);
-      const inList = await state.query({ filter: { IN: { 'value.state': ['NY', 'WA'] } } });
+      const inList = await state.query({ filter: { IN: { 'state': ['NY', 'WA'] } } });
       expect(names(inList.results).sort()).toEqual(['bob', 'dee']);
-      const and = await state.query({ filter: { AND: [{ EQ: { 'value.state': 'CA' } }, { EQ: { 'value.org': 'ops' } }] } });
+      const and = await state.query({ filter: { AND: [{ EQ: { 'state': 'CA' } }, { EQ: { 'org': 'ops' } }] } });
       expect(names(and.results)).toEqual(['cid']);
-      const or = await state.query({ filter: { OR: [{ EQ: { 'value.org': 'sales' } }, { EQ: { 'value.name': 'ann' } }] } });
+      const or = await state.query({ filter: { OR: [{ EQ: { 'org': 'sales' } }, { EQ: { 'name': 'ann' } }] } });
       expect(names(or.results).sort()).toEqual(['ann', 'eve']);
     });
 
     it('sorts and pages with a continuation token', async () => {
       const state = await seeded();
-      const sorted = await state.query({ sort: [{ key: 'value.age', order: 'DESC' }] });
+      const sorted = await state.query({ sort: [{ key: 'age', order: 'DESC' }] });
       expect(names(sorted.results)).toEqual(['dee', 'bob', 'eve', 'ann', 'cid']);
-      const first = await state.query({ sort: [{ key: 'value.name' }], page: { limit: 2 } });
+      const first = await state.query({ sort: [{ key: 'name' }], page: { limit: 2 } });
       expect(names(first.results)).toEqual(['ann', 'bob']);
       expect(first.token).toBeTruthy();
-      const second = await state.query({ sort: [{ key: 'value.name' }], page: { limit: 2, token: first.token } });
+      const second = await state.query({ sort: [{ key: 'name' }], page: { limit: 2, token: first.token } });
       expect(names(second.results)).toEqual(['cid', 'dee']);
     });
 
@@ -60,12 +60,12 @@ export function queryCases(h: Harness): void {
       const mine = await seeded();
       const other = h.service({ appId: `q-other-${randomUUID().slice(0, 8)}` });
       await other.save([{ key: 'p1', value: { name: 'zed', org: 'eng', state: 'CA', age: 99 } }]);
-      const result = await mine.query({ filter: { EQ: { 'value.org': 'eng' } } });
+      const result = await mine.query({ filter: { EQ: { 'org': 'eng' } } });
       expect(names(result.results).sort()).toEqual(['ann', 'bob']);
     });
 
     it('refuses a malformed query with ERR_STATE_QUERY', async () => {
-      await expect(h.service().query({ filter: { LIKE: { 'value.a': 1 } } })).rejects.toMatchObject({ code: 'ERR_STATE_QUERY' });
+      await expect(h.service().query({ filter: { LIKE: { 'a': 1 } } })).rejects.toMatchObject({ code: 'ERR_STATE_QUERY' });
     });
   });
 }
