@@ -56,7 +56,10 @@ export function ttlCases(h: Harness): void {
         { key: minusOne, value: 'first', metadata: { ttlInSeconds: '1' } },
         { key: rewritten, value: 'first', metadata: { ttlInSeconds: '1' } },
       ]);
-      expect(await state.getJson(expiring)).toBe('short');
+      const early = await state.getJson(expiring);
+      // Read within the second it was written, it must be there; on a machine so loaded that the
+      // second has already passed, only the expiry below can be checked.
+      if (Date.now() - written < 900) expect(early).toBe('short');
       await state.save([
         { key: minusOne, value: 'forever', metadata: { ttlInSeconds: '-1' } },
         { key: rewritten, value: 'forever' },
