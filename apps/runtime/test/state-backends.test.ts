@@ -81,7 +81,7 @@ describe('state stores on real databases through mechad, with @dapr/dapr', () =>
           await requireServer(backend);
           const run = runId();
           await backend.prepare?.(run);
-          const sidecar = await startMechad({ appId: `matrix-${run}`, resources: { 'statestore.yaml': backend.componentYaml(run) } });
+          const sidecar = await startMechad({ appId: `matrix-${run}`, resources: { 'statestore.yaml': backend.componentYaml(run) }, env: backend.env });
           sidecars.push(sidecar);
           client = new DaprClient({
             daprHost: '127.0.0.1',

@@ -15,6 +15,8 @@ export interface Backend {
   componentYaml: (run: string) => string;
   /** Preparation a Dapr user does by hand (for example creating a DynamoDB table). */
   prepare?: (run: string) => Promise<void>;
+  /** Environment the sidecar needs, as a Dapr user sets it (for example an emulator's address). */
+  env?: Record<string, string>;
 }
 
 const env = (name: string, fallback: string) => process.env[name] || fallback;
@@ -67,8 +69,9 @@ export const backends: Backend[] = [
       component('state.gcp.firestore', {
         project_id: `mecha-matrix-${run}`,
         entity_kind: 'DaprState',
-        emulatorHost: env('MECHA_TEST_FIRESTORE', '127.0.0.1:8080'),
       }),
+    // The Google client libraries' own switch to the emulator, so the component file stays Dapr's.
+    env: { FIRESTORE_EMULATOR_HOST: env('MECHA_TEST_FIRESTORE', '127.0.0.1:8080') },
   },
 ];
 
