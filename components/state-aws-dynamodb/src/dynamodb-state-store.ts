@@ -26,7 +26,7 @@ import {
 } from '@mecha/state';
 import { describeDynamoError } from './dynamodb-errors.ts';
 import { decodeValue, encodeValue } from './stored-value.ts';
-import { planTransaction, type PlannedWrite, type Precondition } from './transaction-plan.ts';
+import { planTransaction, type PlannedWrite, type Precondition } from '@mecha/state';
 import { joinParts, partKey, splitValue } from './value-parts.ts';
 
 export interface DynamoDbStateStoreOptions {

@@ -12,7 +12,7 @@ import {
   type TransactionOperation,
 } from '@mecha/state';
 import { documentId } from './document-id.ts';
-import { planTransaction, type Precondition } from './transaction-plan.ts';
+import { planTransaction, type Precondition } from '@mecha/state';
 
 export interface FirestoreStateStoreOptions {
   projectId: string;

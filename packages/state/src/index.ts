@@ -11,6 +11,7 @@ export type {
   BulkGetResult,
 } from './store.ts';
 export { EtagMismatchError, EtagInvalidError } from './etag-errors.ts';
+export { planTransaction, type PlannedWrite, type Precondition } from './transaction-plan.ts';
 export { StateErrorCodes, StateErrorReasons } from './state-error-codes.ts';
 export { parseStateQuery, type StateQuery, type QueryFilter, type QuerySort, type StoreQueryRequest, type StoreQueryResult } from './query.ts';
 export { stateCommonMetadata } from './common-metadata.ts';

@@ -1,39 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-
-/**
- * HTTP headers that mean something to HTTP/2 itself (or to gRPC's framing); daprd passes
- * them to a gRPC app renamed `dapr-<name>` so the app still sees them.
- */
-const permanentHttpHeaders = new Set([
-  'accept',
-  'accept-charset',
-  'accept-language',
-  'accept-ranges',
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-  'cache-control',
-  'content-type',
-  'content-length',
-  'cookie',
-  'date',
-  'expect',
-  'from',
-  'host',
-  'if-match',
-  'if-modified-since',
-  'if-none-match',
-  'if-schedule-tag-match',
-  'if-unmodified-since',
-  'max-forwards',
-  'origin',
-  'pragma',
-  'referer',
-  'via',
-  'warning',
-]);
+import { permanentHttpHeaders } from '../permanent-http-headers.ts';
 
 /** Metadata gRPC itself owns on a response; never turned into HTTP headers. */
 const reservedResponseMetadata = new Set([

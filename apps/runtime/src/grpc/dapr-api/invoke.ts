@@ -5,6 +5,7 @@ import { unary } from '../handlers.ts';
 import { grpcAnswerOf } from '../app-channel/grpc-app-channel.ts';
 import { GrpcStatusError, httpAppError } from '../grpc-status.ts';
 import type { GrpcApiContext } from './context.ts';
+import { permanentHttpHeaders } from '../permanent-http-headers.ts';
 
 interface InvokeServiceRequest {
   id: string;
@@ -38,41 +39,6 @@ function headersOf(metadata: grpc.Metadata, contentType: string): InvokeRequest[
   else delete headers['content-type'];
   return headers;
 }
-
-/**
- * Headers daprd renames `dapr-<name>` when it hands an HTTP answer back as gRPC metadata, since
- * they mean something else (or are forbidden) in HTTP/2 (daprd `pkg/messaging/v1/util.go`).
- */
-const permanentHttpHeaders = new Set([
-  'accept',
-  'accept-charset',
-  'accept-language',
-  'accept-ranges',
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-  'cache-control',
-  'content-type',
-  'content-length',
-  'cookie',
-  'date',
-  'expect',
-  'from',
-  'host',
-  'if-match',
-  'if-modified-since',
-  'if-none-match',
-  'if-schedule-tag-match',
-  'if-unmodified-since',
-  'max-forwards',
-  'origin',
-  'pragma',
-  'referer',
-  'via',
-  'warning',
-]);
 
 /** The app's response headers as gRPC response metadata, plus `dapr-http-status`. */
 function responseMetadata(status: number, headers: InvokeRequest['headers']): grpc.Metadata {

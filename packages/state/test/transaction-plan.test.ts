@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EtagMismatchError, type TransactionOperation } from '@mecha/state';
-import { planTransaction } from '../src/transaction-plan.ts';
+import { EtagMismatchError, planTransaction, type TransactionOperation } from '../src/index.ts';
 
 const value = new Uint8Array(0);
 const up = (key: string, extra: { etag?: string; firstWrite?: boolean } = {}): TransactionOperation => ({

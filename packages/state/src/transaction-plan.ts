@@ -1,4 +1,5 @@
-import { EtagMismatchError, type StateSetRequest, type TransactionOperation } from '@mecha/state';
+import { EtagMismatchError } from './etag-errors.ts';
+import type { StateSetRequest, TransactionOperation } from './store.ts';
 
 /** What must hold of the stored item before a transaction may change it. */
 export type Precondition = { kind: 'etag'; etag: string } | { kind: 'absent' } | { kind: 'none' };
@@ -12,8 +13,9 @@ export interface PlannedWrite {
 }
 
 /**
- * One commit writes each document once, so the operations on each key
- * are folded into one write that leaves what applying them in order would leave. A later
+ * For stores whose transactions write each item once (DynamoDB refuses two operations on one
+ * item; a Firestore commit writes each document once): the operations on each key are folded
+ * into one write that leaves what applying them in order would leave. A later
  * operation can only carry an ETag the transaction itself made (unknowable to the caller), so an
  * ETag or a first-write on a key the transaction already touched can only be a mismatch.
  */
