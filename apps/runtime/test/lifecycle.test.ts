@@ -84,6 +84,35 @@ describe('mechad lifecycle', () => {
     expect(sidecar.output()).toContain('dapr-public-port');
   });
 
+  it('--enable-api-logging writes one line per API call, as JSON to --log-file with --log-as-json', async () => {
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const logFile = `${mkdtempSync(`${tmpdir()}/mecha-log-`)}/mechad.log`;
+    const sidecar = await startMechad({ appId: 'logged', args: ['--enable-api-logging', '--log-as-json', '--log-file', logFile] });
+    cleanup.push(() => sidecar.stop());
+    expect((await fetch(`${sidecar.url}/v1.0/state/statestore/nothing?x=1`)).status).toBe(204);
+    const line = await waitFor(
+      () => readFileSync(logFile, 'utf8').split('\n').find((l) => l.includes('HTTP API called') && l.includes('/v1.0/state/statestore/nothing')),
+      'the API log line',
+    );
+    expect(JSON.parse(line)).toMatchObject({ method: 'GET', path: '/v1.0/state/statestore/nothing', code: 204, app_id: 'logged' });
+  });
+
+  it('--disable-init-endpoints subscribe: the app is never asked for subscriptions', async () => {
+    const appPort = await freePort();
+    const asked: string[] = [];
+    await listen(
+      createServer((req, res) => {
+        asked.push(req.url ?? '');
+        res.writeHead(200, { 'content-type': 'application/json' }).end('[]');
+      }),
+      appPort,
+    );
+    const sidecar = await startMechad({ appId: 'no-init', appPort, args: ['--disable-init-endpoints', 'subscribe'], waitFor: 'ready' });
+    cleanup.push(() => sidecar.stop());
+    expect(asked).not.toContain('/dapr/subscribe');
+  });
+
   it('refuses an unknown flag with exit code 2', async () => {
     const sidecar = await startMechad({ appId: 'x', args: ['--no-such-flag'], waitFor: 'exit' });
     expect(await sidecar.exited).toBe(2);

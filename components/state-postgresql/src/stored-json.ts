@@ -1,35 +1,11 @@
-/**
- * How a value sits in Dapr's `value jsonb` column. Bytes that are JSON PostgreSQL accepts go
- * in as JSON (`isbinary = false`), so the query API can look inside them; anything else goes
- * in as a base64 JSON string with `isbinary = true`, exactly as daprd stores a binary value.
- */
-export interface StoredJson {
-  json: string;
-  isBinary: boolean;
-}
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-const encoder = new TextEncoder();
+import { fromJsonColumn, toJsonColumn, type JsonColumnValue } from '@mecha/state';
 
 /** jsonb refuses `\u0000` and lone surrogate escapes that JSON.parse accepts; such text goes in as binary. */
 const refusedByJsonb = /\\u(0000|d[89a-f][0-9a-f]{2})/i;
 
-export function toStoredJson(value: Uint8Array): StoredJson {
-  let text: string | undefined;
-  try {
-    text = strictUtf8.decode(value);
-    JSON.parse(text);
-  } catch {
-    text = undefined;
-  }
-  if (text !== undefined && !refusedByJsonb.test(text)) return { json: text, isBinary: false };
-  return { json: JSON.stringify(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')), isBinary: true };
+/** This store's column form of a value (see `toJsonColumn` in @mecha/state). */
+export function toStoredJson(value: Uint8Array): JsonColumnValue {
+  return toJsonColumn(value, refusedByJsonb);
 }
 
-/** The bytes of a stored value: jsonb text as PostgreSQL prints it, or the decoded base64 of a binary row. */
-export function fromStoredJson(json: string, isBinary: boolean): Uint8Array {
-  if (!isBinary) return encoder.encode(json);
-  const base64 = JSON.parse(json) as unknown;
-  if (typeof base64 !== 'string') throw new Error('a binary row does not hold a base64 JSON string');
-  return new Uint8Array(Buffer.from(base64, 'base64'));
-}
+export const fromStoredJson = fromJsonColumn;

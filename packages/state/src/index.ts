@@ -18,6 +18,7 @@ export { stateCommonMetadata } from './common-metadata.ts';
 export { KeyScheme, keySeparator, type KeySchemeOptions } from './key-scheme.ts';
 export { parseTtl, ttlMetadataKey } from './ttl.ts';
 export { encodeStateValue, decodeStateJson, decodeStateText } from './state-value.ts';
+export { toJsonColumn, fromJsonColumn, type JsonColumnValue } from './json-column-value.ts';
 export {
   StateService,
   type StateServiceOptions,
