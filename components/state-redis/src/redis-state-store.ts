@@ -12,7 +12,7 @@ import {
 } from '@mecha/state';
 import { Redis } from 'ioredis';
 import { connectRedis, createRedisClient, describeTarget, type RedisClient, type RedisConnectionOptions } from './redis-connection.ts';
-import { readScript, writeScript } from './redis-scripts.ts';
+import { readScript, setScript, writeScript } from './redis-scripts.ts';
 
 export interface RedisStateStoreOptions extends RedisConnectionOptions {
   /** Time to live, in seconds, for writes whose request sets none; -1 or absent: no expiry. */
@@ -26,6 +26,7 @@ type ReadReply = [Buffer | null, Buffer | null, number, Buffer] | null;
 interface ScriptCommands {
   mechaStateReadBuffer(key: string): Promise<ReadReply>;
   mechaStateWrite(numberOfKeys: number, ...keysThenArgs: Array<string | Buffer>): Promise<number>;
+  mechaStateSet(key: string, value: Buffer, ttlMs: string): Promise<number>;
 }
 
 interface PlannedWrite {
@@ -71,6 +72,7 @@ export class RedisStateStore implements StateStore {
     const store = new RedisStateStore(client, options);
     client.defineCommand('mechaStateRead', { lua: readScript, numberOfKeys: 1, readOnly: true });
     client.defineCommand('mechaStateWrite', { lua: writeScript });
+    client.defineCommand('mechaStateSet', { lua: setScript, numberOfKeys: 1 });
     let lastReported = '';
     // Every reconnection attempt emits an error; log each distinct one, not each attempt.
     client.on('error', (error: Error) => {
@@ -113,7 +115,9 @@ export class RedisStateStore implements StateStore {
   }
 
   async set(request: StateSetRequest): Promise<void> {
-    await this.#write([this.#planSet(request)], request.key);
+    const planned = this.#planSet(request);
+    if (isUnconditional(planned)) await this.#setUnconditionally(planned);
+    else await this.#write([planned], request.key);
     if (request.consistency === 'strong') await this.#waitForReplicas();
   }
 
@@ -188,10 +192,18 @@ export class RedisStateStore implements StateStore {
     throw new EtagMismatchError(op === 'set' ? `item already exists and no etag was passed for key ${write.key}${where}` : `failed to delete ${write.key}`);
   }
 
+  /** A set with no ETag and no first-write: the smaller script, which cannot fail a condition. */
+  async #setUnconditionally(write: PlannedWrite): Promise<void> {
+    const [, , , value, ttlMs] = write.args as [string, string, string, Buffer, string];
+    await this.#call(() => this.#scripts.mechaStateSet(write.key, value, ttlMs));
+  }
+
   /** Unconditional writes, each its own script call, sent together; every one is attempted. */
   async #writeEach(planned: PlannedWrite[]): Promise<void> {
     this.#ensureConnected();
-    const results = await Promise.allSettled(planned.map((write) => this.#write([write], write.key)));
+    const results = await Promise.allSettled(
+      planned.map((write) => (isUnconditional(write) ? this.#setUnconditionally(write) : this.#write([write], write.key))),
+    );
     const failures = results.flatMap((result) => (result.status === 'rejected' ? [errorMessage(result.reason)] : []));
     if (failures.length > 0) throw new Error(failures.join('\n'));
   }
@@ -257,4 +269,10 @@ function toItem(key: string, reply: ReadReply): StoredItem | undefined {
   if (version !== null) item.etag = version.toString();
   if (pttl > 0) item.metadata = { ttlExpireTime: new Date(Date.now() + pttl).toISOString().replace(/\.\d{3}Z$/, 'Z') };
   return item;
+}
+
+/** A set with neither an ETag nor first-write concurrency. */
+function isUnconditional(write: PlannedWrite): boolean {
+  const [op, etag, firstWrite] = write.args;
+  return op === 'set' && etag === '' && firstWrite === '0';
 }

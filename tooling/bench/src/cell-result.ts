@@ -32,8 +32,10 @@ export interface CellResult {
   machineCpu?: number;
   /** CPU used by everything else on the machine (other programs, kernel threads), % of one core. */
   otherCpu?: number;
-  /** Seconds actually measured. */
+  /** Seconds actually measured (in the reported round). */
   seconds: number;
+  /** req/s of every round, in the order they ran; the cell reports the median one. */
+  roundsRequestsPerSecond?: number[];
 }
 
 export type TargetName = 'mechad' | 'mechad-grpc' | 'minimal' | 'in-process' | 'direct';

@@ -26,6 +26,7 @@ import { startEchoApp } from './echo-server-process.ts';
 import { measureGrpc } from './grpc-load.ts';
 import { measureHttp } from './http-load.ts';
 import { measureInProcess, type InProcessCalls } from './in-process-load.ts';
+import { medianRound } from './median-round.ts';
 import { logTail, repoRoot, startMechad, type RunningServer } from './mechad-process.ts';
 import { startMinimalServer } from './minimal-server-process.ts';
 import { OptionsError, parseOptions, usage, type BenchOptions } from './options.ts';
@@ -76,7 +77,8 @@ interface SectionServers {
 
 /**
  * Runs every cell of one section's operations. Within each operation × concurrency the targets
- * take turns, so drift over the run (heat, background work) touches all of them alike.
+ * take turns, round after round, so drift over the run (heat, background work, another
+ * program's burst) touches all of them alike; each cell reports its median round by req/s.
  */
 async function measureCells(
   section: SectionName,
@@ -87,29 +89,35 @@ async function measureCells(
   duration: number,
 ): Promise<CellResult[]> {
   const cells: CellResult[] = [];
-  const total = plan.reduce((sum, [, targets]) => sum + targets.length, 0) * options.concurrency.length;
+  const total = plan.reduce((sum, [, targets]) => sum + targets.length, 0) * options.concurrency.length * options.rounds;
+  let done = 0;
   const { mechad, minimal, echo } = servers;
   for (const [operation, targets] of plan) {
     for (const clients of options.concurrency) {
-      for (const target of targets) {
-        progress(`${section} [${cells.length + 1}/${total}] ${operation} × ${clients} client${clients === 1 ? '' : 's'} → ${targetLabel(section, target)}`);
-        const databasePids = await servers.databasePids?.();
-        const common = { operation, clients, duration, warmup: options.warmup, workload, ...(databasePids ? { databasePids } : {}) };
-        let cell: Omit<CellResult, 'target' | 'section'>;
-        // Invocation through mechad also measures the echo app it calls, so that CPU is not counted as "other".
-        const appPid = operation === 'INVOKE' ? echo?.child.pid : undefined;
-        if (target === 'in-process') cell = await measureInProcess({ ...common, calls: servers.inProcess! });
-        else if (target === 'mechad-grpc') cell = await measureGrpc({ ...common, port: mechad.grpcPort!, serverPid: mechad.child.pid, appPid });
-        else if (target === 'direct') cell = await measureHttp({ ...common, port: echo!.port, serverPid: echo!.child.pid, invokeAt: `/${echoMethod}` });
-        else {
-          const server = target === 'mechad' ? mechad : minimal!;
-          cell = await measureHttp({ ...common, port: server.port, serverPid: server.child.pid, appPid });
+      const rounds = new Map<TargetName, Omit<CellResult, 'target' | 'section'>[]>(targets.map((target) => [target, []]));
+      for (let round = 1; round <= options.rounds; round++) {
+        for (const target of targets) {
+          done++;
+          progress(`${section} [${done}/${total}] ${operation} × ${clients} client${clients === 1 ? '' : 's'} → ${targetLabel(section, target)}${options.rounds > 1 ? ` (round ${round}/${options.rounds})` : ''}`);
+          const databasePids = await servers.databasePids?.();
+          const common = { operation, clients, duration, warmup: options.warmup, workload, ...(databasePids ? { databasePids } : {}) };
+          let cell: Omit<CellResult, 'target' | 'section'>;
+          // Invocation through mechad also measures the echo app it calls, so that CPU is not counted as "other".
+          const appPid = operation === 'INVOKE' ? echo?.child.pid : undefined;
+          if (target === 'in-process') cell = await measureInProcess({ ...common, calls: servers.inProcess! });
+          else if (target === 'mechad-grpc') cell = await measureGrpc({ ...common, port: mechad.grpcPort!, serverPid: mechad.child.pid, appPid });
+          else if (target === 'direct') cell = await measureHttp({ ...common, port: echo!.port, serverPid: echo!.child.pid, invokeAt: `/${echoMethod}` });
+          else {
+            const server = target === 'mechad' ? mechad : minimal!;
+            cell = await measureHttp({ ...common, port: server.port, serverPid: server.child.pid, appPid });
+          }
+          assertAlive(mechad, 'mechad');
+          if (minimal) assertAlive(minimal, 'the minimal server');
+          if (echo) assertAlive(echo, 'the echo app');
+          rounds.get(target)!.push(cell);
         }
-        assertAlive(mechad, 'mechad');
-        if (minimal) assertAlive(minimal, 'the minimal server');
-        if (echo) assertAlive(echo, 'the echo app');
-        cells.push({ section, target, ...cell });
       }
+      for (const target of targets) cells.push({ section, target, ...medianRound(rounds.get(target)!) });
     }
   }
   return cells;
@@ -300,7 +308,7 @@ async function main(): Promise<number> {
     const lines = [
       '',
       `Mecha benchmark — ${env.cpuModel} × ${env.cpus}, ${env.memoryGiB} GiB, Node ${env.node}, ${env.platform}${env.commit ? `, commit ${env.commit}` : ''}`,
-      `Sections: ${options.sections.join(', ')}. Each cell: ${options.warmup} s warm-up, then ${options.duration} s measured (${options.databaseDuration} s on Redis and PostgreSQL). HTTP targets: autocannon, keep-alive connections (one per client), pipelining 1, run from this process.`,
+      `Sections: ${options.sections.join(', ')}. Each cell: ${options.rounds} rounds (targets taking turns), each ${options.warmup} s warm-up then ${options.duration} s measured (${options.databaseDuration} s on Redis and PostgreSQL); the median round is reported. HTTP targets: autocannon, keep-alive connections (one per client), pipelining 1, run from this process.`,
       'Latency: HTTP rows use the time autocannon measures for each 2xx response (process.hrtime, fractional ms, taken from its `response` event —',
       'its own histogram rounds to whole ms); in-process rows time each store call with performance.now(). req/s counts successes only.',
       'CPU columns, over the measured seconds: server = the process answering, load-gen = this process running autocannon (% of one core);',

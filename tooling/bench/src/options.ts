@@ -8,6 +8,8 @@ export interface BenchOptions {
   duration: number;
   /** Seconds measured per cell in the Redis and PostgreSQL sections (shorter, so the default run stays under 5 minutes). */
   databaseDuration: number;
+  /** Times each cell is measured, the targets taking turns; the median round is reported. */
+  rounds: number;
   /** Seconds of unmeasured load before each cell. */
   warmup: number;
   /** Concurrent clients per row group. */
@@ -26,7 +28,9 @@ export const usage = `Usage: pnpm bench [-- options]
 
   --only <list>    comma-separated sections to run, in this order whatever the list's:
                    sqlite, invoke, startup, redis, postgres (default: all)
-  --duration <s>   seconds measured per cell (default 5; 3 in the redis and postgres sections)
+  --duration <s>   seconds measured per cell (default 3)
+  --rounds <n>     times each cell is measured, targets taking turns; the median round
+                   is reported (default 3)
   --warmup <s>     seconds of warm-up load before each cell (default 1)
   --starts <n>     mechad starts for the start-up median (default 5)
   --output <file>  JSON results file (default tooling/bench/results/latest.json)
@@ -45,9 +49,10 @@ function positive(flag: string, raw: string | undefined, integer: boolean, allow
 export function parseOptions(argv: readonly string[], defaultOutput: string): BenchOptions | 'help' {
   const options: BenchOptions = {
     sections: [...sectionNames],
-    duration: 5,
+    duration: 3,
     databaseDuration: 3,
     warmup: 1,
+    rounds: 3,
     concurrency: [1, 64],
     keys: 1000,
     valueChars: 1024,
@@ -67,6 +72,9 @@ export function parseOptions(argv: readonly string[], defaultOutput: string): Be
         break;
       case '--only':
         options.sections = parseSections(value());
+        break;
+      case '--rounds':
+        options.rounds = positive(flag, value(), true);
         break;
       case '--warmup':
         options.warmup = positive(flag, value(), false, true);

@@ -73,6 +73,7 @@ export function formatOperation(
         String(clients),
         targetLabel(section, target),
         thousands(cell.requestsPerSecond),
+        (cell.roundsRequestsPerSecond ?? [cell.requestsPerSecond]).map(thousands).join(' / '),
         fixed(cell.p50, 3),
         fixed(cell.p99, 3),
         target === 'in-process' ? '–' : String(cell.non2xx),
@@ -85,11 +86,12 @@ export function formatOperation(
       ]);
     }
   }
-  const header = ['clients', 'target', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'server CPU', ...(withDatabase ? ['db CPU'] : []), 'load-gen CPU', 'machine CPU', 'other CPU'];
+  const header = ['clients', 'target', 'req/s', 'each round', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'server CPU', ...(withDatabase ? ['db CPU'] : []), 'load-gen CPU', 'machine CPU', 'other CPU'];
   return [
     title(section, operation, options),
     '',
     table(header, rows, header.map((_, i) => i !== 1)),
+    `req/s, latencies and CPU are the median round's (by req/s) of ${options.rounds}; "each round" lists every round's req/s in the order they ran.`,
     ...(rowsDisturbed ? [`* other programs or kernel threads used over ${otherCpuWarning}% of a core during this row: its figures may be disturbed.`] : []),
     '',
     ...checks.map(formatCheck),
