@@ -43,5 +43,17 @@ export interface PubSubBroker extends Closeable {
   publish(message: BrokerMessage): Promise<void>;
   /** Native bulk publish; the block publishes one by one where it is absent. */
   bulkPublish?(messages: BrokerMessage[]): Promise<BulkPublishFailure[]>;
+  /**
+   * Resolves once the broker is ready to deliver to `handler` (consumer group joined,
+   * partitions or queues bound), so a message published after it resolves is not missed.
+   * The subscription must survive the broker going away and coming back (reconnect, and
+   * recreate a consumer group the broker forgot) without the caller subscribing again.
+   */
   subscribe(request: SubscribeRequest, handler: MessageHandler): Promise<BrokerSubscription>;
+  /**
+   * Rejects, with a message naming what is wrong, while the broker cannot be reached.
+   * `/v1.0/healthz/outbound` and the metadata API report it. Absent means "always healthy"
+   * (an in-process broker).
+   */
+  ping?(): Promise<void>;
 }

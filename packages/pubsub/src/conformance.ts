@@ -21,6 +21,20 @@ export interface PubSubConformanceOptions {
   competingConsumers?: boolean;
   /** How long polling waits for an expected delivery; generous by default. */
   waitTimeoutMs?: number;
+  /**
+   * The broker keeps a consumer group's messages while the group has no subscriber, and hands
+   * a message one subscriber took but never acknowledged (it crashed mid-handling) to the
+   * group's next subscriber. True for every broker with persistent consumer groups; false for
+   * the in-memory broker, which retains nothing. Runs the durability and message-TTL cases.
+   */
+  durable?: boolean;
+  /**
+   * Messages published with the same `partitionKey` metadata reach a subscriber in the order
+   * they were published (Kafka's per-partition order). Runs the ordering case.
+   */
+  orderedPerKey?: boolean;
+  /** Longest a component may take to close while a handler is still in flight (default 15 s). */
+  closeTimeoutMs?: number;
 }
 
 const PUBSUB_NAME = 'conformance-pubsub';
@@ -55,7 +69,53 @@ export function runPubSubConformance(options: PubSubConformanceOptions): void {
     afterAll(async () => {
       await Promise.all(services.map((service) => service.close()));
       await broker?.close();
+      await Promise.allSettled(ownBrokers.map((own) => own.close()));
     });
+
+    /** A broker of its own, as a second process would have; the suite closes it at the end. */
+    const ownBrokers: PubSubBroker[] = [];
+    async function createBroker(): Promise<PubSubBroker> {
+      const validated = validateMetadata(options.definition.metadata, metadata, {
+        passthrough: pubsubCommonFields,
+      });
+      const created = await options.definition.create(validated, {
+        name: PUBSUB_NAME,
+        appId: 'conformance',
+        logger: silentLogger(),
+        rawMetadata: metadata,
+      });
+      ownBrokers.push(created);
+      return created;
+    }
+
+    /** A service over a broker of its own (one "process"); the test decides when it ends. */
+    function serviceOn(own: PubSubBroker, appId: string): PubSubService {
+      return new PubSubService({
+        name: PUBSUB_NAME,
+        broker: own,
+        features: options.definition.features,
+        appId,
+        retry: FAST_RETRY,
+        rawMetadata: { ...metadata, consumerID: appId },
+      });
+    }
+
+    /** Closes a broker, failing the test if the component hangs on a handler in flight. */
+    async function closeWithin(own: PubSubBroker): Promise<void> {
+      const limit = options.closeTimeoutMs ?? 15_000;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`close() did not return within ${limit} ms while a handler was in flight`)),
+          limit,
+        );
+      });
+      try {
+        await Promise.race([own.close(), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
 
     /** A service over the shared broker; closing it leaves the broker to the suite. */
     function service(appId = 'conformance', retry: RetryOptions = FAST_RETRY): PubSubService {
@@ -446,6 +506,142 @@ export function runPubSubConformance(options: PubSubConformanceOptions): void {
       },
       testTimeoutMs,
     );
+
+    it(
+      'delivers bulk-subscribed events in batches, redelivering only the entries answered RETRY',
+      async () => {
+        const pubsub = service('bulk-subscriber');
+        const name = topic('bulk-subscribe');
+        const batches: string[][] = [];
+        const seen = new Map<string, number>();
+        await pubsub.subscribe(
+          spec(name, { bulkSubscribe: { enabled: true, maxMessagesCount: 5, maxAwaitDurationMs: 200 } }),
+          new Inbox().deliver,
+          {
+            deliverBulk: async (bulk) => {
+              batches.push(bulk.entries.map((entry) => String((entry.event.data as { n: number }).n)));
+              return bulk.entries.map((entry) => {
+                const n = String((entry.event.data as { n: number }).n);
+                const times = (seen.get(n) ?? 0) + 1;
+                seen.set(n, times);
+                // Entry 3 fails its first delivery; the batch's other entries must not come back.
+                return { entryId: entry.entryId, status: n === '3' && times === 1 ? 'RETRY' : 'SUCCESS' };
+              });
+            },
+          },
+        );
+        for (let n = 0; n < 10; n++) await pubsub.publish({ topic: name, data: { n } });
+        await waitFor('ten events, one of them twice', () => seen.size === 10 && seen.get('3') === 2);
+        await pause(300);
+        expect(batches.flat().filter((n) => n !== '3').sort()).toEqual(['0', '1', '2', '4', '5', '6', '7', '8', '9']);
+        expect(seen.get('3')).toBe(2);
+        expect(Math.max(...batches.map((batch) => batch.length))).toBeLessThanOrEqual(5);
+      },
+      testTimeoutMs,
+    );
+
+    if (options.orderedPerKey) {
+      it(
+        'keeps the publish order of messages with the same partitionKey',
+        async () => {
+          const pubsub = service('ordered');
+          const name = topic('ordered');
+          const inbox = new Inbox();
+          await pubsub.subscribe(spec(name), inbox.deliver);
+          const count = 30;
+          for (let n = 0; n < count; n++) {
+            await pubsub.publish({ topic: name, data: { n }, metadata: { partitionKey: 'one-key' } });
+          }
+          await waitFor(`${count} deliveries`, () => inbox.deliveries.length >= count);
+          expect(inbox.deliveries.map((d) => (d.event.data as { n: number }).n)).toEqual(
+            Array.from({ length: count }, (_, n) => n),
+          );
+        },
+        testTimeoutMs,
+      );
+    }
+
+    if (options.durable) {
+      it(
+        "keeps a consumer group's messages while it has no subscriber",
+        async () => {
+          const name = topic('offline');
+          const group = `offline-${randomUUID().slice(0, 8)}`;
+          // The group comes into being with a first subscriber, which then goes away.
+          const first = serviceOn(await createBroker(), group);
+          const gone = await first.subscribe(spec(name), new Inbox().deliver);
+          await gone.close();
+          await first.close();
+          const publisher = service();
+          for (let n = 0; n < 3; n++) await publisher.publish({ topic: name, data: { n } });
+          const second = serviceOn(await createBroker(), group);
+          const inbox = new Inbox();
+          await second.subscribe(spec(name), inbox.deliver);
+          await waitFor('the three messages published while nobody listened', () => inbox.deliveries.length >= 3);
+          expect(inbox.deliveries.map((d) => (d.event.data as { n: number }).n).sort()).toEqual([0, 1, 2]);
+          await second.close();
+        },
+        testTimeoutMs * 2,
+      );
+
+      it(
+        "gives the group's next subscriber a message the previous one took and never acknowledged",
+        async () => {
+          const name = topic('crash');
+          const group = `crash-${randomUUID().slice(0, 8)}`;
+          const crashingBroker = await createBroker();
+          const crashing = serviceOn(crashingBroker, group);
+          let release: (status: DeliveryStatus) => void = () => {};
+          const taken: Delivery[] = [];
+          await crashing.subscribe(spec(name), (delivery) => {
+            taken.push(delivery);
+            // The app "crashes" mid-handling: this delivery never gets an answer in time.
+            return new Promise<DeliveryStatus>((resolve) => {
+              release = resolve;
+            });
+          });
+          await service().publish({ topic: name, data: { crash: 'me' } });
+          await waitFor('the first subscriber to take the message', () => taken.length >= 1);
+          // The process dies: its connection goes, and nothing was acknowledged.
+          await closeWithin(crashingBroker);
+          const next = serviceOn(await createBroker(), group);
+          const inbox = new Inbox();
+          await next.subscribe(spec(name), inbox.deliver);
+          await waitFor('the redelivery to the next subscriber', () => inbox.deliveries.length >= 1);
+          expect(inbox.deliveries[0]!.event.id).toBe(taken[0]!.event.id);
+          expect(inbox.deliveries[0]!.event.data).toEqual({ crash: 'me' });
+          // A late answer from the dead subscriber must not disturb anything.
+          release('SUCCESS');
+          await pause(100);
+          await next.close();
+        },
+        testTimeoutMs * 2,
+      );
+
+      it(
+        `does not deliver a message whose ttlInSeconds ran out before anyone took it (${options.definition.features.includes('MESSAGE_TTL') ? 'the broker expires it' : 'the block expires it by the CloudEvent expiration'})`,
+        async () => {
+          const name = topic('ttl');
+          const group = `ttl-${randomUUID().slice(0, 8)}`;
+          const first = serviceOn(await createBroker(), group);
+          const gone = await first.subscribe(spec(name), new Inbox().deliver);
+          await gone.close();
+          await first.close();
+          const publisher = service();
+          await publisher.publish({ topic: name, data: { expired: true }, metadata: { ttlInSeconds: '1' } });
+          await publisher.publish({ topic: name, data: { expired: false }, metadata: { ttlInSeconds: '3600' } });
+          await pause(2_500);
+          const second = serviceOn(await createBroker(), group);
+          const inbox = new Inbox();
+          await second.subscribe(spec(name), inbox.deliver);
+          await waitFor('the message still within its TTL', () => inbox.deliveries.length >= 1);
+          await pause(500);
+          expect(inbox.deliveries.map((d) => d.event.data)).toEqual([{ expired: false }]);
+          await second.close();
+        },
+        testTimeoutMs * 2,
+      );
+    }
   });
 }
 
