@@ -28,6 +28,7 @@ import { GrpcServer } from './grpc/server.ts';
 import { GrpcSidecarInvoker } from './grpc/internal/grpc-sidecar-invoker.ts';
 import { startInternalGrpcServer, type InternalGrpcServer } from './grpc/internal/internal-server.ts';
 import { createHttpApi } from './http/server.ts';
+import { ComponentHealth } from './component-health.ts';
 import { Readiness } from './readiness.ts';
 import { RuntimeMetadata } from './runtime-metadata.ts';
 
@@ -47,6 +48,8 @@ export class Sidecar {
   readonly services: BlockServices;
   readonly metadata: RuntimeMetadata;
   readonly readiness = new Readiness(['components', 'app']);
+  /** Components whose backend can be probed while the sidecar runs (pub/sub brokers). */
+  readonly health = new ComponentHealth();
   /** Resolves when the sidecar has stopped (by signal, API call or `stop()`). */
   readonly stopped: Promise<void>;
   #resolveStopped!: () => void;
@@ -135,6 +138,7 @@ export class Sidecar {
       services: this.services,
       invocation,
       readiness: this.readiness,
+      health: this.health,
       metadata: this.metadata,
       shutdown: (reason) => void this.stop(reason),
       logger,
@@ -203,19 +207,18 @@ export class Sidecar {
         }),
       );
     } else if (definition.block === 'pubsub') {
-      this.services.pubsub.set(
-        resource.name,
-        new PubSubService({
-          name: resource.name,
-          broker: instance as PubSubBroker,
-          features: definition.features as readonly PubSubFeature[],
-          appId: options.appId,
-          namespace: options.namespace,
-          logger: logger.child({ scope: 'mechad.pubsub', pubsub: resource.name }),
-          rawMetadata: Object.fromEntries(resource.metadata.map((m) => [m.name, m.value ?? ''])),
-          retry: pubsubInboundRetry(resource.name, this.#resiliencies),
-        }),
-      );
+      const pubsub = new PubSubService({
+        name: resource.name,
+        broker: instance as PubSubBroker,
+        features: definition.features as readonly PubSubFeature[],
+        appId: options.appId,
+        namespace: options.namespace,
+        logger: logger.child({ scope: 'mechad.pubsub', pubsub: resource.name }),
+        rawMetadata: Object.fromEntries(resource.metadata.map((m) => [m.name, m.value ?? ''])),
+        retry: pubsubInboundRetry(resource.name, this.#resiliencies),
+      });
+      this.services.pubsub.set(resource.name, pubsub);
+      this.health.add({ name: resource.name, ping: () => pubsub.ping() });
     } else {
       logger.warn({ component: resource.name, block: definition.block }, 'components of this block are not served by the API yet');
     }

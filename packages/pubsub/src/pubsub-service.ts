@@ -328,6 +328,14 @@ export class PubSubService {
     return subscription;
   }
 
+  /**
+   * Resolves while the broker is reachable; rejects with the broker's reason when it is not.
+   * A broker without a health probe (in-process) is always reachable.
+   */
+  async ping(): Promise<void> {
+    await this.#broker.ping?.();
+  }
+
   /** Live subscriptions for the metadata API, in the order they were made. */
   subscriptions(): SubscriptionInfo[] {
     return [...this.#subscriptions].map(({ spec, routes }) => {

@@ -3,6 +3,7 @@ import { isMechaError, type Logger } from '@mecha/core';
 import type { InvocationService } from '@mecha/invocation';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { BlockServices } from '../block-services.ts';
+import type { ComponentHealth } from '../component-health.ts';
 import type { SidecarOptions } from '../config/options.ts';
 import type { Readiness } from '../readiness.ts';
 import type { RuntimeMetadata } from '../runtime-metadata.ts';
@@ -19,6 +20,8 @@ export interface HttpApiContext {
   services: BlockServices;
   invocation: InvocationService;
   readiness: Readiness;
+  /** Live health of the components that can probe their backend. */
+  health: ComponentHealth;
   metadata: RuntimeMetadata;
   shutdown: (reason: string) => void;
   logger: Logger;
@@ -109,8 +112,8 @@ export function createHttpApi(context: HttpApiContext): FastifyInstance {
     return reply.code(status).send(body);
   });
 
-  registerHealthRoutes(app, context.readiness, options.appId);
-  registerMetadataRoutes(app, context.metadata);
+  registerHealthRoutes(app, context.readiness, context.health, options.appId);
+  registerMetadataRoutes(app, context.metadata, context.health);
   registerShutdownRoutes(app, context.shutdown);
   registerStateRoutes(app, context.services);
   registerPublishRoutes(app, context.services);
