@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stops, starts or probes one server; the failure tests use it to take Redis or PostgreSQL
+# Stops, starts or probes one server; the failure tests use it to take a database or a broker
 # away in the middle of a run and bring it back.
 #   bash tooling/services/ctl.sh stop|start|restart|status <name>
 # stop returns once the port is closed; start once the server answers (as up.sh reports it).

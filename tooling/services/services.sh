@@ -8,30 +8,47 @@ services_here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 state_dir="${MECHA_SERVICES_DIR:-/tmp/mecha-services}"
 mkdir -p "$state_dir/started"
 
-# redis-failure and postgresql-failure are private instances for the failure tests, which stop
-# and start them mid-run without disturbing the suites that share the main servers.
-all_services=(redis postgresql mariadb dynamodb firestore memcached etcd redis-failure postgresql-failure)
+# The *-failure servers are private instances for the failure tests, which stop and start them
+# mid-run without disturbing the suites that share the main servers. redis-volatile is a Redis
+# that keeps nothing across a restart, for tests of a broker that forgets its state.
+all_services=(
+  redis postgresql mariadb dynamodb firestore memcached etcd
+  kafka rabbitmq mosquitto nats
+  redis-failure postgresql-failure kafka-failure rabbitmq-failure mosquitto-failure nats-failure
+  redis-volatile
+)
 extra_services=()
 
 declare -A service_port=(
   [redis]=6379 [postgresql]=5432 [mariadb]=3306 [dynamodb]=8000
   [firestore]=8080 [memcached]=11211 [etcd]=2379
-  [redis-failure]=6390 [postgresql-failure]=5433
+  [kafka]=9092 [rabbitmq]=5672 [mosquitto]=1883 [nats]=4222
+  [redis-failure]=6390 [postgresql-failure]=5433 [kafka-failure]=9094
+  [rabbitmq-failure]=5673 [mosquitto-failure]=1884 [nats-failure]=4223
+  [redis-volatile]=6391
 )
 # Debian package that provides each server, and the command whose absence means "install it".
 declare -A service_package=(
   [redis]=redis-server [postgresql]=postgresql [mariadb]=mariadb-server
   [memcached]=memcached [etcd]=etcd-server
-  # Maven downloads DynamoDB Local; Debian's package brings a Java runtime (17 on bookworm) with it.
-  [dynamodb]=maven
+  # Maven downloads DynamoDB Local and Kafka; Debian's package brings a Java runtime (17 on
+  # bookworm) with it.
+  [dynamodb]=maven [kafka]=maven
+  [rabbitmq]=rabbitmq-server [mosquitto]=mosquitto [nats]=nats-server
 )
 declare -A service_command=(
   [redis]=redis-server [postgresql]=pg_ctlcluster [mariadb]=mariadb-admin
   [memcached]=memcached [etcd]=etcd [dynamodb]=mvn
-  [redis-failure]=redis-server [postgresql-failure]=pg_ctlcluster
+  [kafka]=mvn [rabbitmq]=rabbitmq-server [mosquitto]=mosquitto [nats]=nats-server
 )
-service_package[redis-failure]=redis-server
-service_package[postgresql-failure]=postgresql
+# A private instance needs what its main server needs.
+for name in redis postgresql kafka rabbitmq mosquitto nats; do
+  service_package[$name-failure]=${service_package[$name]}
+  service_command[$name-failure]=${service_command[$name]}
+done
+service_package[redis-volatile]=redis-server
+service_command[redis-volatile]=redis-server
+unset name
 
 node_bin="${NODE:-node}"
 
@@ -71,31 +88,55 @@ spawn_detached() {
 }
 
 # Servers run as a child we spawned, known by the pid file spawn_detached wrote.
-pidfile_services=(dynamodb firestore memcached etcd)
+pidfile_services=(
+  dynamodb firestore memcached etcd kafka kafka-failure rabbitmq rabbitmq-failure
+  mosquitto mosquitto-failure nats nats-failure
+)
+
+# True while process $1 runs. A zombie counts as ended: the servers outlive the up.sh that
+# spawned them, so PID 1 reaps them, which in a container can take a second or more.
+pid_alive() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }"
+  [ -n "$stat" ] && [ "${stat:0:1}" != Z ]
+}
+
+# True while the process spawn_detached recorded for $1 runs. A start_ function that finds it
+# running returns at once: the server is still on its way up (a JVM or an Erlang node takes
+# seconds), and up.sh waits for it instead of starting a second one.
+spawned_alive() {
+  [ -f "$state_dir/$1.pid" ] && pid_alive "$(cat "$state_dir/$1.pid")"
+}
+
+is_pidfile_service() {
+  local other
+  for other in "${pidfile_services[@]}"; do [ "$other" = "$1" ] && return 0; done
+  return 1
+}
 
 # True when $1 was started by up.sh/ctl.sh and still runs (so down.sh should stop it).
 started_and_running() {
-  local name=$1 other
+  local name=$1
   [ -f "$state_dir/started/$name" ] || return 1
-  for other in "${pidfile_services[@]}"; do
-    if [ "$other" = "$name" ]; then
-      [ -f "$state_dir/$name.pid" ] && kill -0 "$(cat "$state_dir/$name.pid")" 2>/dev/null
-      return
-    fi
-  done
-  port_open "${service_port[$name]}"
+  if is_pidfile_service "$name"; then
+    spawned_alive "$name"
+  else
+    port_open "${service_port[$name]}"
+  fi
 }
 
-# Stops the process recorded in $name.pid; fails when there is none (not started by us).
+# Stops the process recorded in $name.pid, killing it if it has not exited $2 seconds (default
+# 10) after SIGTERM; fails when there is none (not started by us).
 stop_pidfile() {
-  local name=$1 pidfile="$state_dir/$1.pid" pid
+  local name=$1 pidfile="$state_dir/$1.pid" grace=${2:-10} pid
   [ -f "$pidfile" ] || return 1
   pid="$(cat "$pidfile")"
-  if kill -0 "$pid" 2>/dev/null; then
+  if pid_alive "$pid"; then
     kill "$pid" 2>/dev/null || true
-    local deadline=$((SECONDS + 10))
-    while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
+    local deadline=$((SECONDS + grace))
+    while pid_alive "$pid" && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
+    pid_alive "$pid" && kill -9 "$pid" 2>/dev/null
   fi
   rm -f "$pidfile"
 }
@@ -268,30 +309,48 @@ probe_dynamodb() {
 
 # Downloads DynamoDB Local and its native SQLite binding once; a complete copy is marked `ready`.
 resolve_dynamodb() {
-  local lib="$dynamodb_home/lib" native="$dynamodb_home/native" so major
+  local lib="$dynamodb_home/lib" native="$dynamodb_home/native" so
   [ -f "$dynamodb_home/ready" ] && return 0
   case "$(uname -m)" in
     x86_64 | amd64) ;;
     *) echo "DynamoDB Local's SQLite binding on Maven Central is for linux x86_64 only, not $(uname -m)" >&2; return 1 ;;
   esac
-  major="$(java_major)"
-  [ -n "$major" ] || { echo "java is not installed (DynamoDB Local $dynamodb_version needs Java 17 or newer)" >&2; return 1; }
-  [ "$major" -ge 17 ] || { echo "java $major is too old (DynamoDB Local $dynamodb_version needs Java 17 or newer)" >&2; return 1; }
+  require_java17 "DynamoDB Local $dynamodb_version" || return 1
   rm -rf "$dynamodb_home" && mkdir -p "$dynamodb_home"
-  # A throwaway project whose only purpose is to name the dependency for Maven to copy.
-  cat >"$dynamodb_home/pom.xml" <<POM
+  maven_copy_dependencies "$dynamodb_home" "$state_dir/dynamodb-download.log" "${MECHA_DYNAMODB_DOWNLOAD_TIMEOUT:-300}" \
+    software.amazon.dynamodb:DynamoDBLocal:"$dynamodb_version" ||
+    { echo "could not download DynamoDB Local $dynamodb_version with Maven (see $state_dir/dynamodb-download.log)" >&2; return 1; }
+  for so in "$lib"/libsqlite4java-linux-amd64-*.so; do break; done
+  [ -f "$so" ] || { echo "Maven copied no libsqlite4java-linux-amd64 .so into $lib" >&2; return 1; }
+  # sqlite4java looks for its binding by this name on java.library.path.
+  mkdir -p "$native" && cp "$so" "$native/libsqlite4java-linux-amd64.so"
+  touch "$dynamodb_home/ready"
+}
+
+# Has Maven copy the given artifacts (group:artifact:version) and their runtime dependencies
+# into $1/lib, through a throwaway project in $1 whose only purpose is to name them. Maven's
+# output goes to $2; the run is bounded by $3 seconds, so a stalled download cannot hold
+# up.sh's lock forever.
+maven_copy_dependencies() {
+  local home=$1 log=$2 timeout_s=$3 coordinates group artifact version dependencies=""
+  shift 3
+  for coordinates in "$@"; do
+    IFS=: read -r group artifact version <<<"$coordinates"
+    dependencies+="
+    <dependency>
+      <groupId>$group</groupId>
+      <artifactId>$artifact</artifactId>
+      <version>$version</version>
+    </dependency>"
+  done
+  cat >"$home/pom.xml" <<POM
 <project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
   <groupId>dev.mecha.services</groupId>
-  <artifactId>dynamodb-local</artifactId>
+  <artifactId>$(basename "$(dirname "$home")")</artifactId>
   <version>1</version>
   <packaging>pom</packaging>
-  <dependencies>
-    <dependency>
-      <groupId>software.amazon.dynamodb</groupId>
-      <artifactId>DynamoDBLocal</artifactId>
-      <version>$dynamodb_version</version>
-    </dependency>
+  <dependencies>$dependencies
   </dependencies>
   <build>
     <pluginManagement>
@@ -306,22 +365,22 @@ resolve_dynamodb() {
   </build>
 </project>
 POM
-  # Bounded: a stalled download must not hold up.sh's lock forever.
-  timeout "${MECHA_DYNAMODB_DOWNLOAD_TIMEOUT:-300}" mvn -q -B -f "$dynamodb_home/pom.xml" \
-    dependency:copy-dependencies -DoutputDirectory="$lib" -DincludeScope=runtime \
-    >"$state_dir/dynamodb-download.log" 2>&1 ||
-    { echo "could not download DynamoDB Local $dynamodb_version with Maven (see $state_dir/dynamodb-download.log)" >&2; return 1; }
-  for so in "$lib"/libsqlite4java-linux-amd64-*.so; do break; done
-  [ -f "$so" ] || { echo "Maven copied no libsqlite4java-linux-amd64 .so into $lib" >&2; return 1; }
-  # sqlite4java looks for its binding by this name on java.library.path.
-  mkdir -p "$native" && cp "$so" "$native/libsqlite4java-linux-amd64.so"
-  touch "$dynamodb_home/ready"
+  timeout "$timeout_s" mvn -q -B -f "$home/pom.xml" \
+    dependency:copy-dependencies -DoutputDirectory="$home/lib" -DincludeScope=runtime >"$log" 2>&1
 }
 
 # The major version of the java on PATH (17, 21, ...), empty when there is none.
 java_major() {
   command -v java >/dev/null || return 0
   java -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ { split($2, v, "."); print (v[1] == 1 ? v[2] : v[1]); exit }'
+}
+
+# Fails, saying why, unless the java on PATH is 17 or newer; $1 names what needs it.
+require_java17() {
+  local major
+  major="$(java_major)"
+  [ -n "$major" ] || { echo "java is not installed ($1 needs Java 17 or newer)" >&2; return 1; }
+  [ "$major" -ge 17 ] || { echo "java $major is too old ($1 needs Java 17 or newer)" >&2; return 1; }
 }
 
 start_dynamodb() {
@@ -397,6 +456,361 @@ stop_etcd() {
   stop_pidfile etcd && port_closed_within 2379 10
 }
 
+# --- Message brokers: shared helpers -------------------------------------------------------
+# The broker probes speak each broker's own protocol from bash (/dev/tcp), so a probe needs no
+# client library and takes milliseconds when the broker is up.
+
+# Runs function $1 with the remaining arguments in a new bash, killed after 2 s: a server that
+# accepts the connection but never answers must not hang the probe.
+within_2s() {
+  local fn=$1
+  shift
+  timeout 2 bash -c "$(declare -f "$fn"); $fn $*" 2>/dev/null
+}
+
+# --- Kafka (KRaft: one node that is both broker and controller) ----------------------------
+# Apache Kafka's own broker, from Maven Central like DynamoDB Local: the jars of
+# org.apache.kafka:kafka_2.13, plus the logging binding its distribution normally brings, are
+# copied once into $state_dir/kafka-dist/<version> and shared by both instances. 3.9.1 is the
+# newest 3.x: it runs on Java 17 and still accepts every protocol version kafkajs 2.2.4 (no
+# release since 2023) may pick, whereas 4.0 removed the oldest ones.
+kafka_version=3.9.1
+kafka_home="$state_dir/kafka-dist/$kafka_version"
+
+resolve_kafka() {
+  [ -f "$kafka_home/ready" ] && return 0
+  require_java17 "Kafka $kafka_version" || return 1
+  rm -rf "$kafka_home" && mkdir -p "$kafka_home"
+  maven_copy_dependencies "$kafka_home" "$state_dir/kafka-download.log" "${MECHA_KAFKA_DOWNLOAD_TIMEOUT:-300}" \
+    org.apache.kafka:kafka_2.13:"$kafka_version" org.slf4j:slf4j-reload4j:1.7.36 ||
+    { echo "could not download Kafka $kafka_version with Maven (see $state_dir/kafka-download.log)" >&2; return 1; }
+  touch "$kafka_home/ready"
+}
+
+# Sends a FindCoordinator request (version 0) for the group "mecha-probe" to 127.0.0.1:$1 and
+# prints the first 29 bytes of the answer in hex. Request: size 28, API key 10, version 0,
+# correlation id 1, client id "probe", the group id.
+kafka_coordinator_exchange() {
+  exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+  printf '\x00\x00\x00\x1c\x00\x0a\x00\x00\x00\x00\x00\x01\x00\x05probe\x00\x0bmecha-probe' >&3
+  head -c 29 <&3 | od -An -v -tx1
+}
+# Up when the answer names node 1 at 127.0.0.1:<port> as the group's coordinator, without
+# error: a Kafka broker listens there, is registered with its controller and unfenced, and its
+# internal offsets topic exists, so clients can produce, join groups and commit offsets at
+# once. (On a new cluster the first such request makes the broker create that topic; until it
+# has, the answer is "coordinator not available" and the probe keeps failing.)
+kafka_probe() {
+  local reply expected
+  # correlation id 1, error 0, node id 1, host "127.0.0.1", port
+  expected="00000001""0000""00000001""0009""3132372e302e302e31""$(printf '%08x' "$1")"
+  reply="$(within_2s kafka_coordinator_exchange "$1" | tr -d ' \n')"
+  [ "${reply:8}" = "$expected" ]
+}
+
+# Starts Kafka instance $1 (client port $2, controller port $3, cluster id $4); its
+# configuration, data and logs are its own, in $state_dir/$1.
+start_kafka_instance() {
+  local name=$1 port=$2 controller_port=$3 cluster_id=$4 dir="$state_dir/$1"
+  spawned_alive "$name" && return 0
+  if port_open "$port" || port_open "$controller_port"; then
+    echo "port $port or $controller_port is taken by a server that is not this Kafka" >&2
+    return 1
+  fi
+  resolve_kafka || return 1
+  mkdir -p "$dir/data"
+  # num.partitions=4: competing consumers of one group share a topic the producer created.
+  # group.initial.rebalance.delay.ms=0: the first member of a group gets its partitions at
+  # once instead of after 3 s. group.min.session.timeout.ms=1000: failure tests may use short
+  # session timeouts so a dead consumer's partitions move quickly.
+  cat >"$dir/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$controller_port
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$dir/data
+num.partitions=4
+default.replication.factor=1
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+group.min.session.timeout.ms=1000
+auto.create.topics.enable=true
+delete.topic.enable=true
+PROPS
+  # Warnings and errors, plus the lines that say the server started or stopped.
+  cat >"$dir/log4j.properties" <<'LOG4J'
+log4j.rootLogger=WARN, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.server.KafkaRaftServer=INFO
+log4j.logger.kafka.Kafka$=INFO
+LOG4J
+  # The data directory is formatted once, with a fixed cluster id; later starts reuse it, so
+  # topics and committed offsets survive a restart. Formatting runs inside the spawned process
+  # (a JVM start of its own) so that both instances start in parallel.
+  spawn_detached "$name" bash -c '
+    dir=$1 lib=$2 cluster_id=$3
+    log4j="-Dlog4j.configuration=file:$dir/log4j.properties"
+    if [ ! -f "$dir/data/meta.properties" ]; then
+      java "$log4j" -cp "$lib/*" kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" || exit 1
+    fi
+    exec java -Xmx512m -Xms512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
+      -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true "$log4j" -cp "$lib/*" \
+      kafka.Kafka "$dir/server.properties"' kafka-start "$dir" "$kafka_home/lib" "$cluster_id"
+  touch "$state_dir/started/$name"
+}
+# SIGTERM is Kafka's controlled shutdown: it closes its logs cleanly, so the next start need
+# not recover them.
+stop_kafka_instance() {
+  stop_pidfile "$1" 30 && port_closed_within "$2" 10
+}
+
+probe_kafka() { kafka_probe 9092; }
+start_kafka() { start_kafka_instance kafka 9092 19092 bWVjaGEta2Fma2EtMDAwMQ; }
+stop_kafka() { stop_kafka_instance kafka 9092; }
+
+# Private Kafka for failure tests: another cluster (own id and data), same settings.
+probe_kafka_failure() { kafka_probe 9094; }
+start_kafka_failure() { start_kafka_instance kafka-failure 9094 19094 bWVjaGEta2Fma2EtZmFpbA; }
+stop_kafka_failure() { stop_kafka_instance kafka-failure 9094; }
+
+# --- RabbitMQ ------------------------------------------------------------------------------
+# Debian's rabbitmq-server, run as a node of our own rather than the Debian service (which
+# needs systemd): its node name, database (Mnesia), logs, configuration and plugin list are
+# in $state_dir/<name>. No plugins (the management plugin's port would collide between the
+# two nodes). The default user guest/guest may log in from loopback, which is all it listens
+# on. Queues declared durable and messages published persistent survive a restart.
+rabbitmq_home="$state_dir/rabbitmq-home"
+
+# Logs in to 127.0.0.1:$1 as guest/guest and prints, in hex, the server's three frames after
+# its Start: Tune, then Open-Ok if guest was let in, then Close-Ok. The frames go out at once
+# and the server handles them in order: protocol header; Start-Ok (PLAIN, "\0guest\0guest");
+# Tune-Ok (1 channel, 4 KiB frames, no heartbeat); Open of vhost "/"; Close (200). `head -c`
+# reads no more than it is asked for, so consecutive reads split the answer exactly.
+amqp_login_exchange() {
+  local start
+  exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+  printf 'AMQP\x00\x00\x09\x01' >&3
+  printf '\x01\x00\x00\x00\x00\x00\x24\x00\x0a\x00\x0b\x00\x00\x00\x00\x05PLAIN\x00\x00\x00\x0c\x00guest\x00guest\x05en_US\xce' >&3
+  printf '\x01\x00\x00\x00\x00\x00\x0c\x00\x0a\x00\x1f\x00\x01\x00\x00\x10\x00\x00\x00\xce' >&3
+  printf '\x01\x00\x00\x00\x00\x00\x08\x00\x0a\x00\x28\x01/\x00\x00\xce' >&3
+  printf '\x01\x00\x00\x00\x00\x00\x0b\x00\x0a\x00\x32\x00\xc8\x00\x00\x00\x00\x00\xce' >&3
+  # Start: a method frame on channel 0 (type 1, channel 0, then a 4-byte size that varies with
+  # the server, the payload and the frame-end byte).
+  start="$(head -c 7 <&3 | od -An -v -tx1 | tr -d ' \n')"
+  [ "${start:0:6}" = 010000 ] || return 1
+  head -c $((16#${start:6:8} + 1)) <&3 >/dev/null
+  # Tune (20 bytes), Open-Ok (13), Close-Ok (12).
+  head -c 45 <&3 | od -An -v -tx1
+}
+# Up when the server answered the Open with Open-Ok: an AMQP 0-9-1 broker that let guest in.
+rabbitmq_probe() {
+  within_2s amqp_login_exchange "$1" | tr -d ' \n' | grep -q '01000000000005000a0029'
+}
+
+# Starts RabbitMQ node $1 (AMQP port $2, Erlang distribution port $3).
+start_rabbitmq_node() {
+  local name=$1 port=$2 dist_port=$3 dir="$state_dir/$1" server=/usr/lib/rabbitmq/bin/rabbitmq-server
+  spawned_alive "$name" && return 0
+  if port_open "$port"; then
+    echo "port $port is taken by a server that does not let guest/guest in over AMQP" >&2
+    return 1
+  fi
+  # Debian's /usr/sbin/rabbitmq-server switches to the rabbitmq user (and its cookie); this
+  # is the script behind it.
+  [ -x "$server" ] || { echo "$server is missing (Debian's rabbitmq-server package provides it)" >&2; return 1; }
+  mkdir -p "$dir/mnesia" "$dir/log" "$rabbitmq_home"
+  # One Erlang cookie for both nodes, written before they start (two nodes creating it at
+  # once could each keep a different one), so rabbitmqctl run with HOME=$rabbitmq_home
+  # reaches either.
+  if [ ! -s "$rabbitmq_home/.erlang.cookie" ]; then
+    (umask 077 && tr -dc A-Z </dev/urandom | head -c 20 >"$rabbitmq_home/.erlang.cookie")
+  fi
+  echo '[].' >"$dir/enabled_plugins"
+  cat >"$dir/rabbitmq.conf" <<CONF
+listeners.tcp.1 = 127.0.0.1:$port
+loopback_users.guest = true
+log.file = false
+log.console = true
+log.console.level = info
+CONF
+  # ERL_EPMD_ADDRESS: the Erlang port mapper (4369, shared by both nodes and left running)
+  # listens on loopback only; inet_dist_use_interface does the same for the distribution
+  # port. +sbwt none...: schedulers do not spin when idle, which on a 2-core machine would
+  # take CPU from the tests.
+  spawn_detached "$name" env HOME="$rabbitmq_home" ERL_EPMD_ADDRESS=127.0.0.1 \
+    RABBITMQ_NODENAME="mecha-$name@localhost" RABBITMQ_DIST_PORT="$dist_port" \
+    RABBITMQ_CONFIG_FILE="$dir/rabbitmq.conf" RABBITMQ_ADVANCED_CONFIG_FILE="$dir/advanced.config" \
+    RABBITMQ_CONF_ENV_FILE="$dir/rabbitmq-env.conf" RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" \
+    RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" RABBITMQ_PID_FILE="$dir/beam.pid" \
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1} +sbwt none +sbwtdcpu none +sbwtdio none" \
+    "$server"
+  touch "$state_dir/started/$name"
+}
+# The script up.sh spawned passes SIGTERM to the Erlang VM, which stops RabbitMQ cleanly; if
+# the VM outlives the script's grace period, it is killed.
+stop_rabbitmq_node() {
+  local name=$1 port=$2 beam
+  beam="$(cat "$state_dir/$name/beam.pid" 2>/dev/null)"
+  stop_pidfile "$name" 30 || return 1
+  [ -n "$beam" ] && pid_alive "$beam" && kill -9 "$beam" 2>/dev/null
+  port_closed_within "$port" 10
+}
+
+probe_rabbitmq() { rabbitmq_probe 5672; }
+start_rabbitmq() { start_rabbitmq_node rabbitmq 5672 25672; }
+stop_rabbitmq() { stop_rabbitmq_node rabbitmq 5672; }
+
+# Private RabbitMQ for failure tests: another node (own name, database and ports).
+probe_rabbitmq_failure() { rabbitmq_probe 5673; }
+start_rabbitmq_failure() { start_rabbitmq_node rabbitmq-failure 5673 25673; }
+stop_rabbitmq_failure() { stop_rabbitmq_node rabbitmq-failure 5673; }
+
+# --- Mosquitto (MQTT) ----------------------------------------------------------------------
+# MQTT 3.1.1 CONNECT (clean session, keep-alive 60 s, empty client id) to 127.0.0.1:$1; prints
+# the first 4 bytes of the answer in hex, then disconnects.
+mqtt_connect_exchange() {
+  exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+  printf '\x10\x0c\x00\x04MQTT\x04\x02\x00\x3c\x00\x00' >&3
+  head -c 4 <&3 | od -An -v -tx1
+  printf '\xe0\x00' >&3
+}
+# Up when the answer is CONNACK "accepted": an MQTT broker that takes anonymous clients.
+mqtt_probe() {
+  [ "$(within_2s mqtt_connect_exchange "$1" | tr -d ' \n')" = 20020000 ]
+}
+
+# Starts Mosquitto instance $1 on port $2, with its configuration and persistence file in
+# $state_dir/$1.
+start_mosquitto_instance() {
+  local name=$1 port=$2 dir="$state_dir/$1" user=mosquitto
+  spawned_alive "$name" && return 0
+  if port_open "$port"; then
+    echo "port $port is taken by a server that does not accept anonymous MQTT clients" >&2
+    return 1
+  fi
+  id "$user" >/dev/null 2>&1 || user=root
+  # Started as root, mosquitto switches to $user before it writes its persistence file.
+  mkdir -p "$dir" && chown "$user" "$dir"
+  # persistence: sessions of clients without clean session, their subscriptions and queued
+  # QoS 1/2 messages are written to mosquitto.db on a clean stop (SIGTERM, ctl.sh stop) and
+  # every 60 s, and read back at start. max_queued_messages: the default 1000 per session
+  # would drop messages in the 10,000-message tests.
+  cat >"$dir/mosquitto.conf" <<CONF
+listener $port 127.0.0.1
+allow_anonymous true
+user $user
+persistence true
+persistence_location $dir/
+persistence_file mosquitto.db
+autosave_interval 60
+max_queued_messages 1000000
+max_queued_bytes 0
+set_tcp_nodelay true
+log_dest stderr
+log_type error
+log_type warning
+log_type notice
+log_type information
+connection_messages false
+CONF
+  spawn_detached "$name" mosquitto -c "$dir/mosquitto.conf"
+  touch "$state_dir/started/$name"
+}
+stop_mosquitto_instance() {
+  stop_pidfile "$1" && port_closed_within "$2" 10
+}
+
+probe_mosquitto() { mqtt_probe 1883; }
+start_mosquitto() { start_mosquitto_instance mosquitto 1883; }
+stop_mosquitto() { stop_mosquitto_instance mosquitto 1883; }
+
+# Private Mosquitto for failure tests: same configuration, own persistence file.
+probe_mosquitto_failure() { mqtt_probe 1884; }
+start_mosquitto_failure() { start_mosquitto_instance mosquitto-failure 1884; }
+stop_mosquitto_failure() { stop_mosquitto_instance mosquitto-failure 1884; }
+
+# --- NATS with JetStream -------------------------------------------------------------------
+# Connects to 127.0.0.1:$1 and asks JetStream for the account's information ($JS.API.INFO,
+# answered on a subject the probe subscribed to); prints the answer's JSON.
+nats_jetstream_exchange() {
+  local line
+  exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+  IFS= read -r -t 2 line <&3 && [[ $line == 'INFO {'* ]] || return 1
+  printf 'CONNECT {"verbose":false,"pedantic":false}\r\nSUB _mecha_probe 1\r\nPUB $JS.API.INFO _mecha_probe 0\r\n\r\n' >&3
+  while IFS= read -r -t 2 line <&3; do
+    case $line in
+      MSG*) IFS= read -r -t 2 line <&3 && echo "$line"; return ;;
+      -ERR*) return 1 ;;
+    esac
+  done
+  return 1
+}
+# Up when JetStream answered with account information (not an error): a NATS server with
+# JetStream enabled and ready.
+nats_probe() {
+  local answer
+  answer="$(within_2s nats_jetstream_exchange "$1")"
+  [[ $answer == *'"type":"io.nats.jetstream.api.v1.account_info_response"'* && $answer != *'"error"'* ]]
+}
+
+# Starts nats-server instance $1 on port $2, JetStream storing in $state_dir/$1. No monitoring
+# port, no cluster.
+start_nats_instance() {
+  local name=$1 port=$2 dir="$state_dir/$1"
+  spawned_alive "$name" && return 0
+  if port_open "$port"; then
+    echo "port $port is taken by a server that is not NATS with JetStream" >&2
+    return 1
+  fi
+  mkdir -p "$dir"
+  spawn_detached "$name" nats-server --addr 127.0.0.1 --port "$port" --server_name "mecha-$name" \
+    --jetstream --store_dir "$dir"
+  touch "$state_dir/started/$name"
+}
+# SIGTERM: nats-server shuts down, closing its JetStream files; streams, consumers and their
+# acknowledged positions are there at the next start.
+stop_nats_instance() {
+  stop_pidfile "$1" && port_closed_within "$2" 10
+}
+
+probe_nats() { nats_probe 4222; }
+start_nats() { start_nats_instance nats 4222; }
+stop_nats() { stop_nats_instance nats 4222; }
+
+# Private NATS for failure tests: own store directory.
+probe_nats_failure() { nats_probe 4223; }
+start_nats_failure() { start_nats_instance nats-failure 4223; }
+stop_nats_failure() { stop_nats_instance nats-failure 4223; }
+
+# --- Redis without persistence -------------------------------------------------------------
+# For tests of a broker that forgets everything: no append-only file, no snapshot, so a stop
+# loses every key, stream and consumer group.
+probe_redis_volatile() {
+  [ "$(timeout 2 redis-cli -h 127.0.0.1 -p 6391 ping 2>/dev/null)" = "PONG" ]
+}
+start_redis_volatile() {
+  local dir="$state_dir/redis-volatile"
+  mkdir -p "$dir"
+  # A snapshot left by a hand-run SAVE would be loaded at start; there must be none.
+  rm -f "$dir"/*.rdb
+  redis-server --bind 127.0.0.1 --port 6391 --daemonize yes \
+    --pidfile "$state_dir/redis-volatile.pid" --logfile "$state_dir/redis-volatile.log" \
+    --dir "$dir" --save '' --appendonly no || return 1
+  touch "$state_dir/started/redis-volatile"
+}
+stop_redis_volatile() {
+  timeout 10 redis-cli -h 127.0.0.1 -p 6391 shutdown nosave >/dev/null 2>&1 || true
+  port_closed_within 6391 10
+}
+
 # Installs, in one apt-get run, the Debian packages of the named services whose server
 # command is missing. `apt-get update` runs only when the first attempt fails.
 install_missing() {
@@ -416,11 +830,13 @@ install_missing() {
   apt-get install -y --no-install-recommends "${packages[@]}" >>"$state_dir/apt.log" 2>&1
 }
 
-# Waits until probe_$1 succeeds, at most $2 seconds.
+# Waits until probe_$1 succeeds, at most $2 seconds; gives up at once when the process
+# spawned for it has exited (it failed to start: its log says why).
 wait_up() {
   local name=$1 deadline=$((SECONDS + $2))
   until service_do probe "$name"; do
     [ "$SECONDS" -ge "$deadline" ] && return 1
+    is_pidfile_service "$name" && ! spawned_alive "$name" && return 1
     sleep 0.2
   done
 }

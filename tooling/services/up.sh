@@ -19,7 +19,8 @@ done
 # the work runs under a lock. flock -o keeps the lock's descriptor out of this script, so the
 # servers it starts do not inherit (and hold) the lock after it exits.
 if [ -z "${MECHA_SERVICES_LOCKED:-}" ]; then
-  # 10 minutes: the other run may be downloading DynamoDB Local (at most 5) before starting the rest.
+  # 10 minutes: the other run may be downloading DynamoDB Local and Kafka (at most 5 each) before
+  # starting the rest.
   MECHA_SERVICES_LOCKED=1 flock -o -E 75 -w 600 "$state_dir/lock" bash "${BASH_SOURCE[0]}" "$@"
   status=$?
   [ $status -eq 75 ] && echo "up.sh: another up.sh held $state_dir/lock for 10 minutes" >&2
@@ -50,6 +51,8 @@ if [ ${#down[@]} -gt 0 ]; then
     [ -n "${result[$name]:-}" ] && continue
     if wait_up "$name" "$timeout_s"; then
       result[$name]=up
+    elif is_pidfile_service "$name" && ! spawned_alive "$name"; then
+      result[$name]="FAILED (exited while starting; see $state_dir/$name.log)"
     elif port_open "${service_port[$name]}"; then
       result[$name]="FAILED (port ${service_port[$name]} is open but does not answer as $name with the expected credentials; see $state_dir/$name.log)"
     else

@@ -11,6 +11,10 @@ const { main } = await import('../src/main.ts');
 main(process.argv.slice(2)).then(
   (code) => {
     if (typeof code === 'number') process.exitCode = code;
+    // Everything is closed by now, so the process normally ends by itself as soon as the logs
+    // are flushed. A handle some library left open must not keep a stopped sidecar alive:
+    // exit anyway a moment later (unref'd, so this timer alone keeps nothing running).
+    setTimeout(() => process.exit(), 1000).unref();
   },
   (error) => {
     console.error(error instanceof Error ? error.message : error);

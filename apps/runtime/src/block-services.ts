@@ -1,5 +1,7 @@
 import { MechaError } from '@mecha/core';
+import { lockStoreNotFound, lockStoresNotConfigured, type LockService } from '@mecha/lock';
 import type { PubSubService } from '@mecha/pubsub';
+import { secretStoreNotFound, secretStoresNotConfigured, type SecretsService } from '@mecha/secrets';
 import type { StateService } from '@mecha/state';
 
 /**
@@ -10,6 +12,8 @@ export class BlockServices {
   readonly appId: string;
   readonly state = new Map<string, StateService>();
   readonly pubsub = new Map<string, PubSubService>();
+  readonly secrets = new Map<string, SecretsService>();
+  readonly locks = new Map<string, LockService>();
 
   constructor(appId: string) {
     this.appId = appId;
@@ -45,5 +49,17 @@ export class BlockServices {
       reason: 'DAPR_PUBSUB_NOT_FOUND',
       metadata: requestMetadata,
     });
+  }
+
+  secretStore(name: string): SecretsService {
+    const found = this.secrets.get(name);
+    if (found) return found;
+    throw this.secrets.size === 0 ? secretStoresNotConfigured() : secretStoreNotFound(name);
+  }
+
+  lockStore(name: string): LockService {
+    const found = this.locks.get(name);
+    if (found) return found;
+    throw this.locks.size === 0 ? lockStoresNotConfigured(name) : lockStoreNotFound(name);
   }
 }

@@ -1,6 +1,14 @@
 import { ComponentRegistry } from '@mecha/core';
+import { definition as lockRedis } from '@mecha/lock-redis/definition';
 import { definition as nameResolutionLocal } from '@mecha/nameresolution-local';
+import { definition as pubsubJetStream } from '@mecha/pubsub-jetstream/definition';
+import { definition as pubsubKafka } from '@mecha/pubsub-kafka/definition';
 import { definition as pubsubMemory } from '@mecha/pubsub-memory';
+import { definition as pubsubMqtt3 } from '@mecha/pubsub-mqtt3/definition';
+import { definition as pubsubRabbitMq } from '@mecha/pubsub-rabbitmq/definition';
+import { definition as pubsubRedis } from '@mecha/pubsub-redis/definition';
+import { definition as secretStoreLocalEnv } from '@mecha/secretstores-local-env';
+import { definition as secretStoreLocalFile } from '@mecha/secretstores-local-file';
 import { definition as stateDynamoDb } from '@mecha/state-aws-dynamodb/definition';
 import { definition as stateEtcd, definitionV1 as stateEtcdV1 } from '@mecha/state-etcd';
 import { definition as stateFirestore } from '@mecha/state-gcp-firestore/definition';
@@ -25,6 +33,14 @@ export function bundledComponents(): ComponentRegistry {
     stateEtcd,
     stateEtcdV1,
     pubsubMemory,
+    pubsubRedis,
+    pubsubKafka,
+    pubsubRabbitMq,
+    pubsubMqtt3,
+    pubsubJetStream,
     nameResolutionLocal,
+    secretStoreLocalFile,
+    secretStoreLocalEnv,
+    lockRedis,
   );
 }

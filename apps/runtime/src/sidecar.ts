@@ -1,16 +1,20 @@
 import {
   errorMessage,
   instantiateComponent,
+  MechaError,
   loadConfiguration,
   loadResources,
   type ConfigurationResource,
   type LiveComponent,
   type ResiliencyResource,
   type Logger,
+  type SecretKeyRef,
 } from '@mecha/core';
 import { InvocationService, type NameResolver } from '@mecha/invocation';
 import { LocalNameResolver } from '@mecha/nameresolution-local';
 import { PubSubService, pubsubCommonFields, type PubSubBroker, type PubSubFeature } from '@mecha/pubsub';
+import { LockService, type LockStore } from '@mecha/lock';
+import { SecretScope, SecretsService, type SecretStore } from '@mecha/secrets';
 import { StateService, stateCommonMetadata, type StateFeature, type StateStore } from '@mecha/state';
 import type { FastifyInstance } from 'fastify';
 import type { AppConnection } from './app/app-connection.ts';
@@ -35,6 +39,8 @@ import { RuntimeMetadata } from './runtime-metadata.ts';
 const commonFields = (block: string): string[] => {
   if (block === 'state') return [...stateCommonMetadata];
   if (block === 'pubsub') return [...pubsubCommonFields];
+  // The lock block builds keys from keyPrefix, as daprd does; components never see it.
+  if (block === 'lock') return ['keyPrefix'];
   return [];
 };
 
@@ -84,7 +90,10 @@ export class Sidecar {
     this.#resiliencies = resources.resiliencies;
 
     const registry = bundledComponents();
-    for (const resource of resources.components) {
+    // Secret stores first, so the other components' `secretKeyRef`s can be resolved through them.
+    const isSecretStore = (type: string) => type.startsWith('secretstores.');
+    const ordered = [...resources.components.filter((c) => isSecretStore(c.type)), ...resources.components.filter((c) => !isSecretStore(c.type))];
+    for (const resource of ordered) {
       if (this.#components.some((c) => c.resource.name === resource.name)) {
         throw new Error(`${resource.source.file}: a component named "${resource.name}" is defined twice`);
       }
@@ -94,6 +103,7 @@ export class Sidecar {
           namespace: options.namespace,
           logger,
           commonFields,
+          resolveSecret: (store, ref) => this.#resolveSecret(store, ref),
         });
         this.#components.push(live);
         this.#wire(live);
@@ -191,6 +201,22 @@ export class Sidecar {
     void this.#connectApp(resources.subscriptions);
   }
 
+  /**
+   * A `secretKeyRef` in a component file: the secret's `key` (the secret's own name when the
+   * reference gives none) from a secret store loaded before. The app's secret scopes do not
+   * apply, as in daprd; errors name the store and secret, never a value.
+   */
+  async #resolveSecret(storeName: string, ref: SecretKeyRef): Promise<string> {
+    const store = this.services.secretStore(storeName);
+    const secret = await store.read(ref.name);
+    const key = ref.key || ref.name;
+    const value = secret[key];
+    if (value === undefined) {
+      throw new MechaError('ERR_SECRET_GET', 'internal', `secret ${ref.name} in secret store ${storeName} has no key ${key}`);
+    }
+    return value;
+  }
+
   #wire(live: LiveComponent): void {
     const { resource, definition, instance } = live;
     const { options, logger } = this;
@@ -205,6 +231,18 @@ export class Sidecar {
           namespace: options.namespace,
           rawMetadata: Object.fromEntries(resource.metadata.map((m) => [m.name, m.value ?? ''])),
         }),
+      );
+    } else if (definition.block === 'secretstores') {
+      const scope = this.#configuration?.spec.secrets?.scopes?.find((entry) => entry.storeName === resource.name);
+      this.services.secrets.set(
+        resource.name,
+        new SecretsService({ name: resource.name, store: instance as SecretStore, ...(scope ? { scope: new SecretScope(scope) } : {}) }),
+      );
+    } else if (definition.block === 'lock') {
+      const keyPrefix = resource.metadata.find((m) => m.name.toLowerCase() === 'keyprefix')?.value;
+      this.services.locks.set(
+        resource.name,
+        new LockService({ name: resource.name, store: instance as LockStore, appId: options.appId, ...(keyPrefix ? { keyPrefix } : {}) }),
       );
     } else if (definition.block === 'pubsub') {
       const pubsub = new PubSubService({
@@ -318,6 +356,8 @@ export class Sidecar {
     );
     await step('state stores', () => Promise.all([...this.services.state.values()].map((s) => s.close())));
     await step('pub/sub', () => Promise.all([...this.services.pubsub.values()].map((s) => s.close())));
+    await step('lock stores', () => Promise.all([...this.services.locks.values()].map((s) => s.close())));
+    await step('secret stores', () => Promise.all([...this.services.secrets.values()].map((s) => s.close())));
     await step('app channel', () => this.#app?.close());
     await step('invocation', () => this.#invocation?.close());
     clearTimeout(force);

@@ -24,6 +24,10 @@ const statusOfCode: Record<string, number> = {
   ERR_DIRECT_INVOKE: 500,
   ERR_HEALTH_NOT_READY: 500,
   ERR_OUTBOUND_HEALTH_NOT_READY: 500,
+  // daprd answers an unknown secret store with 401, and no secret store at all with 500.
+  ERR_SECRET_STORE_NOT_FOUND: 401,
+  ERR_SECRET_STORES_NOT_CONFIGURED: 500,
+  ERR_LOCK_STORE_NOT_CONFIGURED: 500,
 };
 
 export function httpStatusOf(error: MechaError): number {

@@ -10,8 +10,10 @@ import type { RuntimeMetadata } from '../runtime-metadata.ts';
 import { toHttpError } from './error-response.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerInvokeRoutes } from './routes/invoke.ts';
+import { registerLockRoutes } from './routes/lock.ts';
 import { registerMetadataRoutes } from './routes/metadata.ts';
 import { registerPublishRoutes } from './routes/publish.ts';
+import { registerSecretRoutes } from './routes/secrets.ts';
 import { registerShutdownRoutes } from './routes/shutdown.ts';
 import { registerStateRoutes } from './routes/state.ts';
 
@@ -118,5 +120,7 @@ export function createHttpApi(context: HttpApiContext): FastifyInstance {
   registerStateRoutes(app, context.services);
   registerPublishRoutes(app, context.services);
   registerInvokeRoutes(app, context.invocation);
+  registerSecretRoutes(app, context.services);
+  registerLockRoutes(app, context.services);
   return app;
 }

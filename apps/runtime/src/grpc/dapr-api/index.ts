@@ -1,8 +1,10 @@
 import type { DaprHandlers } from '../handlers.ts';
 import type { GrpcApiContext } from './context.ts';
 import { invokeHandlers } from './invoke.ts';
+import { lockHandlers } from './lock.ts';
 import { metadataHandlers } from './metadata.ts';
 import { publishHandlers } from './publish.ts';
+import { secretHandlers } from './secrets.ts';
 import { stateHandlers } from './state.ts';
 import { subscribeStreamHandlers } from './subscribe-stream.ts';
 
@@ -14,6 +16,8 @@ export function daprApiHandlers(context: GrpcApiContext): DaprHandlers {
     ...publishHandlers(context),
     ...invokeHandlers(context),
     ...subscribeStreamHandlers(context),
+    ...secretHandlers(context),
+    ...lockHandlers(context),
   };
 }
 

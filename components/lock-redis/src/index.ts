@@ -1,0 +1,2 @@
+export { definition } from './definition.ts';
+export { RedisLockStore, type RedisLockStoreOptions } from './redis-lock-store.ts';
