@@ -99,6 +99,12 @@ export function optionsFromMetadata(metadata: Metadata, logger: Logger): RabbitM
   if (metadata.autoAck) {
     logger.warn("metadata field 'autoAck' is true: messages count as handled when RabbitMQ sends them, so a failed or interrupted delivery is lost");
   }
+  if (metadata.deletedWhenUnused) {
+    // daprd's default, kept for compatibility; say once what it costs.
+    logger.warn(
+      "metadata field 'deletedWhenUnused' is true (the default): RabbitMQ deletes a consumer group's queue and its messages when the group's last subscriber disconnects, so messages published while no sidecar of the app runs are lost; set it to \"false\" to keep them",
+    );
+  }
   const options: RabbitMqBrokerOptions = {
     target,
     heartbeatSeconds: Math.ceil(metadata.heartBeat / 1000),

@@ -40,9 +40,13 @@ export interface CellResult {
 
 export type TargetName = 'mechad' | 'mechad-grpc' | 'minimal' | 'in-process' | 'direct';
 export type OperationName = 'GET' | 'SET' | 'INVOKE';
+/** The pub/sub sections, one per broker (their cells are `PubSubCellResult`s). */
+export type PubSubSectionName = 'pubsub-redis' | 'pubsub-kafka' | 'pubsub-rabbitmq' | 'pubsub-mqtt' | 'pubsub-jetstream';
+export const pubsubSectionNames: readonly PubSubSectionName[] = ['pubsub-redis', 'pubsub-kafka', 'pubsub-rabbitmq', 'pubsub-mqtt', 'pubsub-jetstream'];
+
 /** The parts of a run, each selectable with `--only`; `startup` has no cells. */
-export type SectionName = 'sqlite' | 'invoke' | 'startup' | 'redis' | 'postgres';
-export const sectionNames: readonly SectionName[] = ['sqlite', 'invoke', 'startup', 'redis', 'postgres'];
+export type SectionName = 'sqlite' | 'invoke' | 'startup' | 'redis' | 'postgres' | PubSubSectionName;
+export const sectionNames: readonly SectionName[] = ['sqlite', 'invoke', 'startup', 'redis', 'postgres', ...pubsubSectionNames];
 
 const stateLabels: Record<'sqlite' | 'redis' | 'postgres', Partial<Record<TargetName, string>>> = {
   sqlite: {
@@ -73,6 +77,6 @@ const invokeLabels: Partial<Record<TargetName, string>> = {
 
 /** A row's label: the state rows name the store, the invocation rows name the echo app. */
 export function targetLabel(section: SectionName, target: TargetName): string {
-  const labels = section === 'invoke' || section === 'startup' ? invokeLabels : stateLabels[section];
+  const labels = section === 'sqlite' || section === 'redis' || section === 'postgres' ? stateLabels[section] : invokeLabels;
   return labels[target] ?? target;
 }

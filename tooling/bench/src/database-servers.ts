@@ -32,7 +32,7 @@ export const postgresDatabase = 'postgres';
  */
 export const postgresPoolSize = Math.max(4, os.cpus().length);
 
-export function reachable(server: DatabaseServer, timeoutMs = 1000): Promise<boolean> {
+export function reachable(server: { host: string; port: number }, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: server.host, port: server.port });
     const done = (ok: boolean) => {

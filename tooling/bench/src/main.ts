@@ -4,8 +4,9 @@
  *      library (ioredis, pg) on Redis and PostgreSQL,
  *   B. a minimal node:http server making that call (the floor of any Node sidecar),
  * for GET and SET at 1 and 64 keep-alive clients on SQLite, Redis and PostgreSQL; service
- * invocation through mechad against calling the app directly; then mechad's start-up with five
- * components. `--only` picks sections. Prints the tables with PASS/MISS per target and writes
+ * invocation through mechad against calling the app directly; pub/sub publish → deliver through
+ * mechad against each broker's bare client library (Redis Streams, Kafka, RabbitMQ, MQTT, NATS
+ * JetStream); then mechad's start-up with five components. `--only` picks sections. Prints the tables with PASS/MISS per target and writes
  * results/latest.json. A missed target is reported, never an exit code; only a broken run
  * exits non-zero.
  */
@@ -18,7 +19,7 @@ import { StateService } from '@mecha/state';
 import { SqliteStateStore, definition } from '@mecha/state-sqlite';
 import { openBareStore, type BareStore } from './bare-store.ts';
 import type { CellResult, OperationName, SectionName, TargetName } from './cell-result.ts';
-import { targetLabel } from './cell-result.ts';
+import { pubsubSectionNames, targetLabel } from './cell-result.ts';
 import { ChildProcesses } from './child-processes.ts';
 import { sqliteState, writeResources } from './component-files.ts';
 import { databaseComponent, databaseLabels, databaseServer, reachable, type DatabaseKind } from './database-servers.ts';
@@ -30,6 +31,10 @@ import { medianRound } from './median-round.ts';
 import { logTail, repoRoot, startMechad, type RunningServer } from './mechad-process.ts';
 import { startMinimalServer } from './minimal-server-process.ts';
 import { OptionsError, parseOptions, usage, type BenchOptions } from './options.ts';
+import { brokerFacts, brokerServer } from './pubsub-brokers.ts';
+import { sectionBroker, type PubSubCellResult } from './pubsub-cell.ts';
+import { formatPubSub, pubsubTargets } from './pubsub-report.ts';
+import { measurePubSub } from './pubsub-section.ts';
 import { comparisonLines, formatOperation, formatStartup } from './report.ts';
 import { seedBare, seedInProcess, seedOverHttp } from './seed.ts';
 import { measureStartup, type StartupResult } from './startup.ts';
@@ -258,6 +263,17 @@ async function main(): Promise<number> {
         );
       }
     }
+    for (const section of pubsubSectionNames.filter(selected)) {
+      const broker = sectionBroker(section);
+      const server = brokerServer(broker);
+      if (!(await reachable(server))) {
+        const others = options.sections.filter((s) => s !== section).join(',');
+        throw new Error(
+          `${brokerFacts[broker].server} is not reachable at ${server.host}:${server.port}: start it with \`bash tooling/services/up.sh ${brokerFacts[broker].service}\`` +
+            (others ? `, or leave it out with --only ${others}` : ''),
+        );
+      }
+    }
     let startup: StartupResult | undefined;
     if (selected('startup')) {
       progress(`measuring mechad start-up (${options.starts} starts)`);
@@ -268,6 +284,8 @@ async function main(): Promise<number> {
     for (const kind of ['redis', 'postgres'] as const) {
       if (selected(kind)) cells.push(...(await measureDatabase(children, workDir, options, workload, kind)));
     }
+    const pubsubCells: PubSubCellResult[] = [];
+    for (const section of pubsubSectionNames.filter(selected)) pubsubCells.push(...(await measurePubSub(children, workDir, options, section, progress)));
 
     const high = Math.max(...options.concurrency);
     const low = Math.min(...options.concurrency);
@@ -302,6 +320,12 @@ async function main(): Promise<number> {
     if (!selected('sqlite') && selected('invoke')) {
       blocks.push(formatOperation('invoke', 'INVOKE', cells, options, [], comparisonLines(cells, 'invoke', 'INVOKE', options.concurrency)), '');
     }
+    const pubsubChecks: { section: SectionName; check: TargetCheck }[] = [];
+    for (const section of pubsubSectionNames.filter(selected)) {
+      const sectionChecks = pubsubTargets(pubsubCells, section, options.pubsubInflight);
+      pubsubChecks.push(...sectionChecks.map((check) => ({ section, check })));
+      blocks.push(formatPubSub(section, pubsubCells, options, sectionChecks), '');
+    }
     const startupCheck = startup ? startupTarget(startup) : undefined;
     if (startup && startupCheck) blocks.push(formatStartup(startup, startupCheck), '');
 
@@ -320,6 +344,13 @@ async function main(): Promise<number> {
       'is measured apart, in the JSON as appCpu, and left out of "other"); the direct row is autocannon on the echo app itself (server = the echo app).',
       'Redis and PostgreSQL: the minimal server and the in-process rows call ioredis or pg directly (the client mechad\'s component loads), with the',
       "same data layout and one round trip per call, as the component's plain get and save; each target has its own keys or table on the same server.",
+      ...(pubsubSectionNames.some(selected)
+        ? [
+            `Pub/sub: ${options.pubsubMessages} messages per cell and round, ${options.pubsubInflight.join(' and ')} in flight (a message is in flight from its publish call until it is both delivered`,
+            'and confirmed; each one that completes lets the next be published). Each target is one process that publishes and receives, so one clock',
+            "times each message. client CPU = that process (for mechad: the app, publishing over HTTP); broker CPU = the broker's processes on this machine.",
+          ]
+        : []),
       '',
       ...blocks,
     ];
@@ -332,7 +363,12 @@ async function main(): Promise<number> {
       options,
       workload: { getKeys: workload.getKeys.length, setKeys: workload.setKeys.length, valueChars: workload.value.length, valueJsonBytes: workload.valueJson.length },
       cells,
-      targets: [...checks.map(({ section, operation, check }) => ({ section, operation, ...check })), ...(startupCheck ? [{ section: 'startup', ...startupCheck }] : [])],
+      ...(pubsubCells.length > 0 ? { pubsubCells } : {}),
+      targets: [
+        ...checks.map(({ section, operation, check }) => ({ section, operation, ...check })),
+        ...pubsubChecks.map(({ section, check }) => ({ section, ...check })),
+        ...(startupCheck ? [{ section: 'startup', ...startupCheck }] : []),
+      ],
       ...(startup ? { startup } : {}),
     };
     // NaN (no successful call) is not JSON; write it as null.
