@@ -31,7 +31,10 @@ export function parseBoolean(value: string): boolean | undefined {
 export function rawPayloadFlag(metadata: Readonly<Record<string, string>> | undefined): boolean {
   const value = metadataValue(metadata, 'rawPayload');
   if (value === undefined || value === '') return false;
-  const parsed = parseBoolean(value);
+  // @dapr/dapr's DaprServer JSON-encodes each subscription metadata value, so a user's
+  // `rawPayload: 'true'` arrives as `"true"` with the quotes: read through them.
+  const unquoted = value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+  const parsed = parseBoolean(unquoted);
   if (parsed === undefined)
     throw new TypeError(`rawPayload value must be a valid boolean: actual is '${value}'`);
   return parsed;

@@ -331,6 +331,19 @@ describe('subscribe: routing', () => {
     ).rejects.toThrow(/has no route/);
   });
 
+  it("reads a JSON-quoted rawPayload (how @dapr/dapr's DaprServer sends subscription metadata)", async () => {
+    const { pubsub, broker } = setup();
+    const { deliver, deliveries } = recorder();
+    const handle = await pubsub.subscribe(spec({ metadata: { rawPayload: '"true"' } }), deliver);
+    await broker.deliver({ topic: 'orders', data: new Uint8Array([0xde, 0xad]), metadata: {} });
+    // Wrapped as a raw payload: the bytes were not taken for a CloudEvent.
+    expect(deliveries[0]!.event).toMatchObject({ datacontenttype: 'application/octet-stream', data_base64: '3q0=' });
+    await handle.close();
+    await expect(
+      pubsub.subscribe(spec({ metadata: { rawPayload: '"maybe"' } }), recorder().deliver),
+    ).rejects.toThrow(/rawPayload value must be a valid boolean/);
+  });
+
   it('refuses a bad rawPayload value, another pubsub, and topics outside the scopes', async () => {
     const { pubsub } = setup({ subscriptionScopes: 'shipping=orders' });
     await expect(
