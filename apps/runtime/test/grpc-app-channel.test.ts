@@ -6,7 +6,7 @@ import { headersFromMetadata, metadataFromHeaders } from '../src/grpc/app-channe
 import { topicEventRequest } from '../src/grpc/app-channel/topic-event-request.ts';
 import { subscriptionsFromGrpc, UNROUTED_PATH } from '../src/grpc/app-channel/topic-subscriptions.ts';
 import { daprProtos } from '../src/grpc/protos.ts';
-import { freePort, startMechad, waitFor, type MechadProcess } from './support/mechad-process.ts';
+import { defaultResources, freePort, startMechad, tempDir, waitFor, type MechadProcess } from './support/mechad-process.ts';
 
 /** A self-signed certificate for the `grpcs` app (test only; daprd does not verify the app's certificate). */
 const testKey = `-----BEGIN PRIVATE KEY-----
@@ -74,6 +74,7 @@ class FakeGrpcApp {
   readonly server = new grpc.Server();
   readonly events: Seen[] = [];
   readonly invocations: { request: InvokeCall; metadata: Record<string, unknown> }[] = [];
+  readonly bindingEvents: { name: string; data: Buffer; metadata: Record<string, string> }[] = [];
   inFlight = 0;
   maxInFlight = 0;
   #failedOnce = new Set<string>();
@@ -104,6 +105,10 @@ class FakeGrpcApp {
         callback(null, { status: 'SUCCESS' });
       },
       ListInputBindings: (_call: unknown, callback: grpc.sendUnaryData<unknown>) => callback(null, { bindings: ['kafka-in', 'cron-in'] }),
+      OnBindingEvent: (call: grpc.ServerUnaryCall<{ name: string; data: Buffer; metadata: Record<string, string> }, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        this.bindingEvents.push(call.request);
+        callback(null, {});
+      },
       OnInvoke: (call: grpc.ServerUnaryCall<InvokeCall, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         const request = call.request;
         this.invocations.push({ request, metadata: call.metadata.getMap() });
@@ -165,6 +170,10 @@ describe('gRPC app channel through mechad (a raw AppCallback app)', () => {
       appPort,
       args: ['--app-protocol', 'grpc', '--app-max-concurrency', '1'],
       env: { APP_API_TOKEN: 'app-token' },
+      resources: {
+        ...defaultResources(tempDir('mecha-data-')),
+        'cron-in.yaml': 'apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: cron-in\nspec:\n  type: bindings.cron\n  version: v1\n  metadata:\n    - name: schedule\n      value: "@every 100ms"\n',
+      },
       waitFor: 'ready',
     });
     await waitFor(async () => {
@@ -247,9 +256,11 @@ describe('gRPC app channel through mechad (a raw AppCallback app)', () => {
     ]);
   });
 
-  it('reports the input bindings the app lists as not served yet', async () => {
-    await waitFor(() => (sidecar.output().includes('kafka-in') ? true : undefined), 'the bindings warning');
-    expect(sidecar.output()).toMatch(/bindings building block is not built yet/);
+  it('delivers events of an input binding the app lists through OnBindingEvent', async () => {
+    const [event] = await waitFor(() => (app.bindingEvents.length > 0 ? app.bindingEvents : undefined), 'a cron event');
+    expect(event!.name).toBe('cron-in');
+    expect(event!.data).toEqual(Buffer.alloc(0));
+    expect(event!.metadata).toMatchObject({ timeZone: 'Local' });
   });
 
   it('invokes OnInvoke for an HTTP caller: verb, query, content type, headers as metadata, the app token', async () => {

@@ -63,8 +63,8 @@ describe('API token (DAPR_API_TOKEN)', () => {
     const md = new grpc.Metadata();
     md.set('dapr-api-token', token);
     const status = await streamStatus(client, 'SubscribeConfiguration', { store_name: 'c', keys: [] }, md);
-    // Past the token check, the method itself answers (configuration is not built yet).
-    expect(status.code).toBe(grpc.status.UNIMPLEMENTED);
+    // Past the token check, the method itself answers: this sidecar has no configuration store.
+    expect(status.code).toBe(grpc.status.FAILED_PRECONDITION);
   });
 
   it('the SDK in gRPC mode passes with daprApiToken and fails without it', async () => {

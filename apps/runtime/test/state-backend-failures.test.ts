@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { holdService } from '@mecha/services/lock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { component, requireServer, runId, type Backend } from './backends/backends.ts';
 import { startMechad, waitFor, type MechadProcess } from './support/mechad-process.ts';
@@ -174,12 +175,15 @@ async function bulkGet(url: string, keys: string[]): Promise<Map<string, unknown
 for (const { backend, store, service, timeoutMs, metadata } of cases) {
   describe(`${backend.name} stops in the middle of a run`, () => {
     let sidecar: MechadProcess;
+    let releaseService: () => void = () => {};
     const run = runId();
 
     beforeAll(async () => {
+      // Other suites restart the private servers too: take turns.
+      releaseService = await holdService(service);
       await requireServer(backend);
       sidecar = await startMechad({ appId: `failure-${run}`, resources: { 'statestore.yaml': component(`state.${store}`, metadata(run)) } });
-    });
+    }, 15 * 60_000);
 
     afterAll(async () => {
       // Whatever happened, leave the server up for the other suites.
@@ -189,6 +193,7 @@ for (const { backend, store, service, timeoutMs, metadata } of cases) {
         if (!started.ok) throw new Error(`could not start ${service} again: ${started.output}`);
       }
       await sidecar?.stop();
+      releaseService();
     }, 320_000);
 
     it('fails fast with ERR_STATE_*, stays up, recovers without a restart and keeps every acknowledged write', async () => {
