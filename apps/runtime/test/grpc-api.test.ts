@@ -414,12 +414,12 @@ describe('gRPC API (dapr.proto.runtime.v1.Dapr)', () => {
     });
 
     it('answers UNIMPLEMENTED naming the building block for methods of blocks not built', async () => {
-      const secret = await rejectionOf(raw.call('GetSecret', { store_name: 'vault', key: 'k' }));
-      expect(secret.code).toBe(grpc.status.UNIMPLEMENTED);
-      expect(secret.details).toContain('secrets building block');
-      const lock = await rejectionOf(raw.call('TryLockAlpha1', { store_name: 'l', resource_id: 'r', lock_owner: 'o', expiry_in_seconds: 1 }));
-      expect(lock.code).toBe(grpc.status.UNIMPLEMENTED);
-      expect(lock.details).toContain('distributed lock');
+      const actor = await rejectionOf(raw.call('GetActorState', { actor_type: 't', actor_id: 'i', key: 'k' }));
+      expect(actor.code).toBe(grpc.status.UNIMPLEMENTED);
+      expect(actor.details).toContain('actors building block');
+      const workflow = await rejectionOf(raw.call('GetWorkflowBeta1', { instance_id: 'i', workflow_component: 'dapr' }));
+      expect(workflow.code).toBe(grpc.status.UNIMPLEMENTED);
+      expect(workflow.details).toContain('workflow building block');
     });
   });
 });
