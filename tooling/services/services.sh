@@ -14,6 +14,7 @@ mkdir -p "$state_dir/started"
 all_services=(
   redis postgresql mariadb dynamodb firestore memcached etcd
   kafka rabbitmq mosquitto nats
+  s3 sqs kinesis gcs
   redis-failure postgresql-failure kafka-failure rabbitmq-failure mosquitto-failure nats-failure
   redis-volatile
 )
@@ -26,6 +27,7 @@ declare -A service_port=(
   [redis-failure]=6390 [postgresql-failure]=5433 [kafka-failure]=9094
   [rabbitmq-failure]=5673 [mosquitto-failure]=1884 [nats-failure]=4223
   [redis-volatile]=6391
+  [s3]=4568 [sqs]=9324 [kinesis]=4567 [gcs]=4443
 )
 # Debian package that provides each server, and the command whose absence means "install it".
 declare -A service_package=(
@@ -35,11 +37,14 @@ declare -A service_package=(
   # bookworm) with it.
   [dynamodb]=maven [kafka]=maven
   [rabbitmq]=rabbitmq-server [mosquitto]=mosquitto [nats]=nats-server
+  # ElasticMQ (the SQS API) comes from Maven Central too.
+  [sqs]=maven
 )
 declare -A service_command=(
   [redis]=redis-server [postgresql]=pg_ctlcluster [mariadb]=mariadb-admin
   [memcached]=memcached [etcd]=etcd [dynamodb]=mvn
   [kafka]=mvn [rabbitmq]=rabbitmq-server [mosquitto]=mosquitto [nats]=nats-server
+  [sqs]=mvn
 )
 # A private instance needs what its main server needs.
 for name in redis postgresql kafka rabbitmq mosquitto nats; do
@@ -91,6 +96,7 @@ spawn_detached() {
 pidfile_services=(
   dynamodb firestore memcached etcd kafka kafka-failure rabbitmq rabbitmq-failure
   mosquitto mosquitto-failure nats nats-failure
+  s3 sqs kinesis gcs
 )
 
 # True while process $1 runs. A zombie counts as ended: the servers outlive the up.sh that
@@ -809,6 +815,134 @@ start_redis_volatile() {
 stop_redis_volatile() {
   timeout 10 redis-cli -h 127.0.0.1 -p 6391 shutdown nosave >/dev/null 2>&1 || true
   port_closed_within 6391 10
+}
+
+# --- Cloud storage and queue APIs (for the AWS and GCP binding components) ------------------
+# Emulators of AWS S3, SQS and Kinesis and of Google Cloud Storage, each on loopback and each
+# keeping its data in memory (S3 excepted: s3rver writes objects to $state_dir/s3). They accept
+# any credentials the clients sign with (s3rver wants the access key id S3RVER, see README).
+
+# A minimal SigV4 Authorization header for the JSON-protocol probes: the emulators check that
+# one is there (and, for Kinesis, that X-Amz-Date is), not what it signs.
+aws_probe_auth='Authorization: AWS4-HMAC-SHA256 Credential=probe/20240101/us-east-1/probe/aws4_request, SignedHeaders=host, Signature=0'
+
+# Fails, saying why, unless $node_bin runs TypeScript by itself (Node 22.18 or newer).
+require_node_type_stripping() {
+  "$node_bin" -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 18) ? 0 : 1)' ||
+    { echo "node $("$node_bin" --version) is older than 22.18 (put Node 24 first on PATH)" >&2; return 1; }
+}
+
+# S3 API: s3rver 3.7 (this package's node_modules), path-style and virtual-host-style buckets,
+# objects on disk in $state_dir/s3. It does not check SigV4 signatures, only that the access
+# key id is its own (S3RVER).
+probe_s3() {
+  # An anonymous ListBuckets: s3rver lists its buckets, as S3 itself would not.
+  curl -s -m 2 http://127.0.0.1:4568/ 2>/dev/null | grep -q '<ListAllMyBucketsResult'
+}
+start_s3() {
+  local bin="$services_here/node_modules/s3rver/bin/s3rver.js"
+  [ -f "$bin" ] || { echo "s3rver is not installed (run pnpm install)" >&2; return 1; }
+  spawned_alive s3 && return 0
+  port_open 4568 && { echo "port 4568 is taken by a server that is not s3rver" >&2; return 1; }
+  mkdir -p "$state_dir/s3"
+  spawn_detached s3 "$node_bin" "$bin" --directory "$state_dir/s3" --address 127.0.0.1 --port 4568 --silent
+  touch "$state_dir/started/s3"
+}
+stop_s3() {
+  stop_pidfile s3 && port_closed_within 4568 10
+}
+
+# SQS API: ElasticMQ from Maven Central (org.elasticmq:elasticmq-server_2.13), resolved once
+# into $state_dir/elasticmq/<version> like Kafka; queues and messages in memory. Queue URLs it
+# hands out name 127.0.0.1:9324, where it listens.
+elasticmq_version=1.7.1
+elasticmq_home="$state_dir/elasticmq/$elasticmq_version"
+
+resolve_elasticmq() {
+  [ -f "$elasticmq_home/ready" ] && return 0
+  require_java17 "ElasticMQ $elasticmq_version" || return 1
+  rm -rf "$elasticmq_home" && mkdir -p "$elasticmq_home"
+  maven_copy_dependencies "$elasticmq_home" "$state_dir/elasticmq-download.log" "${MECHA_ELASTICMQ_DOWNLOAD_TIMEOUT:-300}" \
+    org.elasticmq:elasticmq-server_2.13:"$elasticmq_version" ||
+    { echo "could not download ElasticMQ $elasticmq_version with Maven (see $state_dir/elasticmq-download.log)" >&2; return 1; }
+  touch "$elasticmq_home/ready"
+}
+probe_sqs() {
+  # ListQueues in the JSON protocol the current AWS SDKs speak; SQS answers with QueueUrls.
+  curl -s -m 2 -X POST http://127.0.0.1:9324/ -H 'Content-Type: application/x-amz-json-1.0' \
+    -H 'X-Amz-Target: AmazonSQS.ListQueues' -H "$aws_probe_auth" -d '{}' 2>/dev/null | grep -q '"QueueUrls"'
+}
+start_sqs() {
+  spawned_alive sqs && return 0
+  port_open 9324 && { echo "port 9324 is taken by a server that is not ElasticMQ" >&2; return 1; }
+  resolve_elasticmq || return 1
+  # node-address: the host and port written into queue URLs. sqs-limits strict: SQS's own
+  # limits on names, sizes and attribute values, so what works here works on AWS.
+  cat >"$elasticmq_home/elasticmq.conf" <<'CONF'
+include classpath("application.conf")
+node-address { protocol = "http", host = "127.0.0.1", port = 9324, context-path = "" }
+rest-sqs { enabled = true, bind-port = 9324, bind-hostname = "127.0.0.1", sqs-limits = strict }
+rest-stats { enabled = false }
+CONF
+  spawn_detached sqs java -Xms64m -Xmx256m -XX:+UseSerialGC -Dconfig.file="$elasticmq_home/elasticmq.conf" \
+    -cp "$elasticmq_home/lib/*" org.elasticmq.server.Main
+  touch "$state_dir/started/sqs"
+}
+stop_sqs() {
+  stop_pidfile sqs && port_closed_within 9324 10
+}
+
+# Kinesis API: kinesalite (this package's node_modules), in memory, run by src/kinesalite-server.ts
+# so that it listens on loopback only; shard limit 1000, streams take 100 ms to change state.
+probe_kinesis() {
+  curl -s -m 2 -X POST http://127.0.0.1:4567/ -H 'Content-Type: application/x-amz-json-1.1' \
+    -H 'X-Amz-Target: Kinesis_20131202.ListStreams' -H 'X-Amz-Date: 20240101T000000Z' -H "$aws_probe_auth" \
+    -d '{}' 2>/dev/null | grep -q '"StreamNames"'
+}
+start_kinesis() {
+  [ -d "$services_here/node_modules/kinesalite" ] || { echo "kinesalite is not installed (run pnpm install)" >&2; return 1; }
+  require_node_type_stripping || return 1
+  spawned_alive kinesis && return 0
+  port_open 4567 && { echo "port 4567 is taken by a server that is not kinesalite" >&2; return 1; }
+  spawn_detached kinesis "$node_bin" "$services_here/src/kinesalite-server.ts" --host 127.0.0.1 --port 4567
+  touch "$state_dir/started/kinesis"
+}
+stop_kinesis() {
+  stop_pidfile kinesis && port_closed_within 4567 10
+}
+
+# Google Cloud Storage API: fake-gcs-server, built once with `go install` (Go 1.26 or newer, the
+# version its go.mod asks for) into $state_dir/fake-gcs-server/<version>; plain HTTP, objects in
+# memory. Clients reach it with STORAGE_EMULATOR_HOST=http://127.0.0.1:4443 or an API endpoint.
+fake_gcs_version=1.56.1
+fake_gcs_home="$state_dir/fake-gcs-server/$fake_gcs_version"
+
+resolve_fake_gcs() {
+  [ -f "$fake_gcs_home/ready" ] && return 0
+  command -v go >/dev/null || { echo "go is not installed (fake-gcs-server $fake_gcs_version needs Go 1.26 or newer)" >&2; return 1; }
+  rm -rf "$fake_gcs_home" && mkdir -p "$fake_gcs_home"
+  # The build (about a minute on 2 cores the first time; Go caches modules and objects) is
+  # bounded so a stalled download cannot hold up.sh's lock forever.
+  GOBIN="$fake_gcs_home" timeout "${MECHA_FAKE_GCS_BUILD_TIMEOUT:-600}" \
+    go install "github.com/fsouza/fake-gcs-server@v$fake_gcs_version" >"$state_dir/gcs-build.log" 2>&1 ||
+    { echo "could not build fake-gcs-server $fake_gcs_version with go install (see $state_dir/gcs-build.log)" >&2; return 1; }
+  touch "$fake_gcs_home/ready"
+}
+probe_gcs() {
+  curl -s -m 2 'http://127.0.0.1:4443/storage/v1/b?project=probe' 2>/dev/null | grep -q '"storage#buckets"'
+}
+start_gcs() {
+  spawned_alive gcs && return 0
+  port_open 4443 && { echo "port 4443 is taken by a server that is not fake-gcs-server" >&2; return 1; }
+  resolve_fake_gcs || return 1
+  # -external-url: the address written into resumable-upload Location headers. -public-host: also
+  # serve objects at http://127.0.0.1:4443/<bucket>/<object>, where signed URLs point.
+  spawn_detached gcs "$fake_gcs_home/fake-gcs-server" -backend memory -scheme http -host 127.0.0.1 -port 4443 \
+    -external-url http://127.0.0.1:4443 -public-host 127.0.0.1:4443 -log-level warn
+  touch "$state_dir/started/gcs"
+}
+stop_gcs() {
+  stop_pidfile gcs && port_closed_within 4443 10
 }
 
 # Installs, in one apt-get run, the Debian packages of the named services whose server

@@ -1,3 +1,5 @@
+import { outputBindingNotFound, type BindingsService } from '@mecha/bindings';
+import { configurationStoreNotFound, configurationStoresNotConfigured, type ConfigurationService } from '@mecha/configuration';
 import { MechaError } from '@mecha/core';
 import { lockStoreNotFound, lockStoresNotConfigured, type LockService } from '@mecha/lock';
 import type { PubSubService } from '@mecha/pubsub';
@@ -14,6 +16,8 @@ export class BlockServices {
   readonly pubsub = new Map<string, PubSubService>();
   readonly secrets = new Map<string, SecretsService>();
   readonly locks = new Map<string, LockService>();
+  readonly configuration = new Map<string, ConfigurationService>();
+  readonly bindings = new Map<string, BindingsService>();
 
   constructor(appId: string) {
     this.appId = appId;
@@ -57,9 +61,22 @@ export class BlockServices {
     throw this.secrets.size === 0 ? secretStoresNotConfigured() : secretStoreNotFound(name);
   }
 
+  /** An output binding by name; an unknown name or an input-only binding is daprd's ERR_INVOKE_OUTPUT_BINDING. */
+  outputBinding(name: string): BindingsService {
+    const found = this.bindings.get(name);
+    if (found?.isOutput) return found;
+    throw outputBindingNotFound(name);
+  }
+
   lockStore(name: string): LockService {
     const found = this.locks.get(name);
     if (found) return found;
     throw this.locks.size === 0 ? lockStoresNotConfigured(name) : lockStoreNotFound(name);
+  }
+
+  configurationStore(name: string): ConfigurationService {
+    const found = this.configuration.get(name);
+    if (found) return found;
+    throw this.configuration.size === 0 ? configurationStoresNotConfigured() : configurationStoreNotFound(name);
   }
 }

@@ -1,4 +1,19 @@
+import { definition as bindingsAwsKinesis } from '@mecha/bindings-aws-kinesis/definition';
+import { definition as bindingsAwsS3 } from '@mecha/bindings-aws-s3/definition';
+import { definition as bindingsAwsSqs } from '@mecha/bindings-aws-sqs/definition';
+import { definition as bindingsCron } from '@mecha/bindings-cron/definition';
+import { definition as bindingsGcpBucket } from '@mecha/bindings-gcp-bucket/definition';
+import { definition as bindingsHttp } from '@mecha/bindings-http/definition';
+import { definition as bindingsKafka } from '@mecha/bindings-kafka/definition';
+import { definition as bindingsMqtt3 } from '@mecha/bindings-mqtt3/definition';
+import { definition as bindingsMysql } from '@mecha/bindings-mysql/definition';
+import { definition as bindingsPostgres } from '@mecha/bindings-postgresql/definition';
+import { definition as bindingsRabbitMq } from '@mecha/bindings-rabbitmq/definition';
+import { definition as bindingsRedis } from '@mecha/bindings-redis/definition';
+import { definition as bindingsSmtp } from '@mecha/bindings-smtp/definition';
 import { ComponentRegistry } from '@mecha/core';
+import { definition as configurationPostgres } from '@mecha/configuration-postgresql/definition';
+import { definition as configurationRedis } from '@mecha/configuration-redis/definition';
 import { definition as lockRedis } from '@mecha/lock-redis/definition';
 import { definition as nameResolutionLocal } from '@mecha/nameresolution-local';
 import { definition as pubsubJetStream } from '@mecha/pubsub-jetstream/definition';
@@ -42,5 +57,20 @@ export function bundledComponents(): ComponentRegistry {
     secretStoreLocalFile,
     secretStoreLocalEnv,
     lockRedis,
+    bindingsCron,
+    bindingsHttp,
+    bindingsPostgres,
+    bindingsMysql,
+    bindingsSmtp,
+    bindingsKafka,
+    bindingsRabbitMq,
+    bindingsMqtt3,
+    bindingsRedis,
+    bindingsAwsS3,
+    bindingsAwsSqs,
+    bindingsAwsKinesis,
+    bindingsGcpBucket,
+    configurationRedis,
+    configurationPostgres,
   );
 }

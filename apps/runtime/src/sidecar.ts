@@ -10,19 +10,24 @@ import {
   type Logger,
   type SecretKeyRef,
 } from '@mecha/core';
+import { BindingsService, bindingsCommonFields, type Binding, type BindingFeature } from '@mecha/bindings';
 import { InvocationService, type NameResolver } from '@mecha/invocation';
 import { LocalNameResolver } from '@mecha/nameresolution-local';
 import { PubSubService, pubsubCommonFields, type PubSubBroker, type PubSubFeature } from '@mecha/pubsub';
 import { LockService, type LockStore } from '@mecha/lock';
+import { ConfigurationService, type ConfigurationStore } from '@mecha/configuration';
 import { SecretScope, SecretsService, type SecretStore } from '@mecha/secrets';
 import { StateService, stateCommonMetadata, type StateFeature, type StateStore } from '@mecha/state';
 import type { FastifyInstance } from 'fastify';
 import type { AppConnection } from './app/app-connection.ts';
+import { startInputBindings } from './app/input-bindings.ts';
 import { openAppConnection } from './app/open-app-connection.ts';
 import { declarativeSubscriptions, startSubscriptions, type StartedSubscription } from './app/subscriptions.ts';
 import { BlockServices } from './block-services.ts';
 import { bundledComponents } from './bundled-components.ts';
 import { capabilitiesOf } from './capabilities.ts';
+import { componentLoadError } from './component-load-error.ts';
+import { bindingInboundRetry } from './resiliency/binding-inbound-retry.ts';
 import { pubsubInboundRetry } from './resiliency/pubsub-inbound-retry.ts';
 import type { SidecarOptions } from './config/options.ts';
 import { daprApiHandlers } from './grpc/dapr-api/index.ts';
@@ -41,6 +46,8 @@ const commonFields = (block: string): string[] => {
   if (block === 'pubsub') return [...pubsubCommonFields];
   // The lock block builds keys from keyPrefix, as daprd does; components never see it.
   if (block === 'lock') return ['keyPrefix'];
+  // `direction` and `route` are read by the bindings block, whatever the binding type.
+  if (block === 'bindings') return [...bindingsCommonFields];
   return [];
 };
 
@@ -67,6 +74,7 @@ export class Sidecar {
   #grpc?: GrpcServer;
   #internalGrpc?: InternalGrpcServer;
   #subscriptions: StartedSubscription[] = [];
+  #inputBindings: BindingsService[] = [];
   #stopping?: Promise<void>;
   #abortAppWait = new AbortController();
   #configuration?: ConfigurationResource;
@@ -109,7 +117,7 @@ export class Sidecar {
         this.#wire(live);
         logger.info({ component: resource.name, type: `${resource.type}/${resource.version}` }, 'component loaded');
       } catch (error) {
-        if (!resource.ignoreErrors) throw error;
+        if (!resource.ignoreErrors) throw componentLoadError(error, resource);
         logger.warn({ component: resource.name, error: errorMessage(error) }, 'component failed to load and is ignored (spec.ignoreErrors)');
       }
     }
@@ -244,6 +252,24 @@ export class Sidecar {
         resource.name,
         new LockService({ name: resource.name, store: instance as LockStore, appId: options.appId, ...(keyPrefix ? { keyPrefix } : {}) }),
       );
+    } else if (definition.block === 'configuration') {
+      const store = instance as ConfigurationStore;
+      const configurationLogger = logger.child({ scope: 'mechad.configuration', store: resource.name });
+      this.services.configuration.set(resource.name, new ConfigurationService({ name: resource.name, store, logger: configurationLogger }));
+    } else if (definition.block === 'bindings') {
+      const metadataValue = (name: string) => resource.metadata.find((m) => m.name.toLowerCase() === name)?.value;
+      this.services.bindings.set(
+        resource.name,
+        new BindingsService({
+          name: resource.name,
+          binding: instance as Binding,
+          features: definition.features as readonly BindingFeature[],
+          direction: metadataValue('direction'),
+          route: metadataValue('route'),
+          retry: bindingInboundRetry(resource.name, this.#resiliencies),
+          logger: logger.child({ scope: 'mechad.bindings', binding: resource.name }),
+        }),
+      );
     } else if (definition.block === 'pubsub') {
       const pubsub = new PubSubService({
         name: resource.name,
@@ -292,10 +318,15 @@ export class Sidecar {
       } else if (specs.length > 0) {
         logger.warn({ count: specs.length }, 'subscriptions are declared but there is no app to deliver to (--app-port)');
       }
-      const bindings = app ? await app.inputBindings(this.#abortAppWait.signal) : [];
-      if (bindings.length > 0) {
-        logger.warn({ bindings }, 'the app serves input bindings, but the bindings building block is not built yet: they get no events');
-      }
+      // daprd reads input bindings only once the app is ready, and only those the app serves.
+      this.#inputBindings = await startInputBindings(
+        this.services,
+        app,
+        logger.child({ scope: 'mechad.bindings' }),
+        this.#abortAppWait.signal,
+        options.appBindingOptionsTimeoutMs,
+      );
+      if (this.#stopping) return;
       this.readiness.ready('app');
       logger.info({ appId: options.appId }, 'mechad is ready');
     } catch (error) {
@@ -346,7 +377,10 @@ export class Sidecar {
     this.#abortAppWait.abort();
     // No new calls from other sidecars, then no new deliveries, then drain the API, then close backends.
     await step('name resolution', () => this.#resolver?.close());
+    await step('input bindings', () => Promise.all(this.#inputBindings.map((b) => b.stop())));
     await step('subscriptions', () => Promise.all([...this.#subscriptions.map((s) => s.close()), closeSubscriptionStreams(this.services)]));
+    // Configuration subscriptions end before the APIs close: their gRPC streams finish with OK instead of holding the server open.
+    await step('configuration subscriptions', () => Promise.all([...this.services.configuration.values()].map((s) => s.unsubscribeAll())));
     await step('HTTP and gRPC APIs', () =>
       Promise.all([
         this.#http?.close(),
@@ -356,7 +390,9 @@ export class Sidecar {
     );
     await step('state stores', () => Promise.all([...this.services.state.values()].map((s) => s.close())));
     await step('pub/sub', () => Promise.all([...this.services.pubsub.values()].map((s) => s.close())));
+    await step('bindings', () => Promise.all([...this.services.bindings.values()].map((b) => b.close())));
     await step('lock stores', () => Promise.all([...this.services.locks.values()].map((s) => s.close())));
+    await step('configuration stores', () => Promise.all([...this.services.configuration.values()].map((s) => s.close())));
     await step('secret stores', () => Promise.all([...this.services.secrets.values()].map((s) => s.close())));
     await step('app channel', () => this.#app?.close());
     await step('invocation', () => this.#invocation?.close());

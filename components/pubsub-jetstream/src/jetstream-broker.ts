@@ -145,8 +145,13 @@ export class JetStreamBroker implements PubSubBroker {
     this.#subscriptions.add(subscription);
     return {
       close: async () => {
-        this.#subscriptions.delete(subscription);
-        await subscription.close();
+        // Known to the broker until closed: closing the broker meanwhile must wait for its
+        // handlers, since their acks and naks need the connection the broker then drains.
+        try {
+          await subscription.close();
+        } finally {
+          this.#subscriptions.delete(subscription);
+        }
       },
     };
   }

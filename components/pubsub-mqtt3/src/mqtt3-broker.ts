@@ -7,6 +7,7 @@ import { connectionOptions } from './connection-options.ts';
 import { ConnectionWatch, endConnection } from './connection-watch.ts';
 import { resolveMqtt3Options, type Mqtt3BrokerOptions, type ResolvedMqtt3Options } from './mqtt3-broker-options.ts';
 import { Mqtt3Subscription } from './mqtt3-subscription.ts';
+import { UnconfirmedPublishes } from './unconfirmed-publishes.ts';
 
 /**
  * `pubsub.mqtt3`: MQTT 3.1.1 through mqtt.js. Publishes go over one connection with a clean
@@ -20,6 +21,7 @@ export class Mqtt3Broker implements PubSubBroker {
   readonly #options: ResolvedMqtt3Options;
   readonly #publisher: MqttClient;
   readonly #watch: ConnectionWatch;
+  readonly #unconfirmed: UnconfirmedPublishes;
   readonly #subscriptions = new Set<Mqtt3Subscription>();
   readonly #publishing = new Set<Promise<void>>();
   #closing: Promise<void> | undefined;
@@ -37,6 +39,7 @@ export class Mqtt3Broker implements PubSubBroker {
     const clientId = publisherClientId(options.publisherIdPrefix);
     this.#publisher = connect(connectionOptions(address, options, clientId, true));
     this.#watch = new ConnectionWatch(this.#publisher, `publisher (client id ${clientId})`, options.logger);
+    this.#unconfirmed = new UnconfirmedPublishes(this.#publisher, address.display);
     let first = true;
     this.#publisher.on('connect', () => {
       if (!first) this.#publishableAt = Date.now() + options.reconnectGraceMs;
@@ -61,35 +64,33 @@ export class Mqtt3Broker implements PubSubBroker {
    * Publishes with the configured QoS and retain flag (`metadata.retain` overrides the
    * latter) and resolves on the broker's acknowledgement. While the connection is down it
    * waits for it up to `publishTimeoutMs`, then fails naming the cause; the acknowledgement
-   * may take `publishTimeoutMs` more. MQTT 3.1.1 has no headers: the content type and
-   * metadata are not carried (the block's CloudEvent envelope carries what subscribers need).
+   * may take `publishTimeoutMs` more. When the connection drops before the acknowledgement,
+   * it fails rather than let mqtt.js send the message again (see `UnconfirmedPublishes`).
+   * MQTT 3.1.1 has no headers: the content type and metadata are not carried (the block's
+   * CloudEvent envelope carries what subscribers need).
    */
   async publish(message: BrokerMessage): Promise<void> {
     this.#ensureOpen();
     checkTopicName(message.topic);
     const retain = retainFlag(message.metadata['retain'], this.#options.retain);
     const started = Date.now();
+    const deadline = started + this.#options.publishTimeoutMs;
     const publishing = (async () => {
-      await this.#watch.waitConnected(this.#options.publishTimeoutMs);
-      const grace = Math.min(this.#publishableAt - Date.now(), this.#options.publishTimeoutMs - (Date.now() - started));
-      if (grace > 0) await new Promise((resolve) => setTimeout(resolve, grace));
-      this.#ensureOpen();
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () =>
-            reject(
-              new Error(
-                `the MQTT broker at ${this.#address.display} did not acknowledge the message within ${this.#options.publishTimeoutMs} ms (it may still be delivered)`,
-              ),
-            ),
-          this.#options.publishTimeoutMs,
-        );
-        this.#publisher.publish(message.topic, Buffer.from(message.data), { qos: this.#options.qos, retain }, (error) => {
-          clearTimeout(timer);
-          if (error) reject(new Error(`publishing to ${message.topic} failed: ${errorMessage(error)}`, { cause: error }));
-          else resolve();
-        });
-      });
+      // Handed to mqtt.js only on a connection that is up and past its grace: the connection
+      // may drop during the grace, and mqtt.js would keep a message handed to it meanwhile
+      // and send it first thing after the reconnect, ahead of the grace.
+      for (;;) {
+        const left = deadline - Date.now();
+        if (left <= 0 && !this.#publisher.connected) {
+          throw new Error(`${this.#watch.describeDown()} (waited ${this.#options.publishTimeoutMs} ms)`);
+        }
+        await this.#watch.waitConnected(Math.max(1, left));
+        const grace = Math.min(this.#publishableAt, deadline) - Date.now();
+        if (grace > 0) await new Promise((resolve) => setTimeout(resolve, grace));
+        this.#ensureOpen();
+        if (this.#publisher.connected) break;
+      }
+      await this.#unconfirmed.send(message.topic, Buffer.from(message.data), { qos: this.#options.qos, retain }, this.#options.publishTimeoutMs);
     })();
     this.#publishing.add(publishing);
     try {

@@ -7,6 +7,11 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 export class TcpProxy {
   readonly #target: { host: string; port: number };
   readonly #sockets = new Set<Socket>();
+  /** Client sockets whose bytes no longer reach the broker. */
+  readonly #held = new Set<Socket>();
+  readonly #clients = new Set<Socket>();
+  /** Bytes held back from the broker so far. */
+  heldBytes = 0;
   #server: Server | undefined;
   #port = 0;
 
@@ -27,8 +32,18 @@ export class TcpProxy {
         socket.on('close', () => this.#sockets.delete(socket));
         socket.on('error', () => {});
       }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
+      this.#clients.add(client);
+      client.on('data', (chunk: Buffer) => {
+        if (this.#held.has(client)) this.heldBytes += chunk.length;
+        else upstream.write(chunk);
+      });
+      client.on('end', () => upstream.end());
+      upstream.pipe(client);
+      client.on('close', () => {
+        this.#clients.delete(client);
+        this.#held.delete(client);
+        upstream.destroy();
+      });
       upstream.on('close', () => client.destroy());
     });
     await new Promise<void>((resolve, reject) => {
@@ -37,6 +52,14 @@ export class TcpProxy {
     });
     this.#port = (server.address() as { port: number }).port;
     this.#server = server;
+  }
+
+  /**
+   * From now on, what the connections open now send never reaches the broker (as if lost in
+   * the network), while the broker's side still arrives; connections made later are normal.
+   */
+  holdToBroker(): void {
+    for (const client of this.#clients) this.#held.add(client);
   }
 
   /** Cuts every connection and refuses new ones until `start()`. */

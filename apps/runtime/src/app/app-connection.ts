@@ -1,5 +1,6 @@
 import type { AppChannel } from '@mecha/invocation';
 import type { Deliver, DeliverBulk, SubscriptionSpec } from '@mecha/pubsub';
+import type { AppBindingChannel } from './app-binding-channel.ts';
 
 /**
  * Everything the sidecar does with its own app, whatever `--app-protocol` says: calls for
@@ -15,6 +16,8 @@ export interface AppConnection {
   readonly deliver: Deliver;
   /** Hands a batch of events to the app (subscriptions with `bulkSubscribe.enabled`) and reports a status per entry. */
   readonly deliverBulk: DeliverBulk;
+  /** Input binding events: whether the app serves a binding, and delivery of one event. */
+  readonly bindings: AppBindingChannel;
   /** Resolves once the app port accepts TCP connections; daprd waits for this before it subscribes. */
   waitUntilReachable(signal: AbortSignal): Promise<void>;
   /** The app's programmatic subscriptions; empty when it has none or cannot say (the reason is logged). */

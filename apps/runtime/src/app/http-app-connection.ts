@@ -2,6 +2,7 @@ import type { Logger } from '@mecha/core';
 import { HttpAppChannel, type HttpAppChannelOptions } from '@mecha/invocation';
 import type { Deliver, DeliverBulk, SubscriptionSpec } from '@mecha/pubsub';
 import type { AppConnection } from './app-connection.ts';
+import { HttpBindingChannel } from './http-binding-channel.ts';
 import { httpBulkDelivery } from './http-bulk-delivery.ts';
 import { httpDelivery } from './http-delivery.ts';
 import { fetchProgrammaticSubscriptions } from './subscriptions.ts';
@@ -12,6 +13,7 @@ export class HttpAppConnection implements AppConnection {
   readonly channel: HttpAppChannel;
   readonly deliver: Deliver;
   readonly deliverBulk: DeliverBulk;
+  readonly bindings: HttpBindingChannel;
   readonly #appId: string;
   readonly #logger: Logger;
 
@@ -23,6 +25,7 @@ export class HttpAppConnection implements AppConnection {
     const deliveryLogger = logger.child({ scope: 'mechad.pubsub.delivery' });
     this.deliver = httpDelivery(this.channel, deliveryLogger);
     this.deliverBulk = httpBulkDelivery(this.channel, deliveryLogger);
+    this.bindings = new HttpBindingChannel(this.channel);
   }
 
   waitUntilReachable(signal: AbortSignal): Promise<void> {

@@ -63,7 +63,7 @@ export const daprdFlags: Readonly<Record<string, FlagSpec>> = {
   'allowed-origins': { kind: 'string', built: false, help: 'CORS allowed origins' },
   'actors-disseminate-timeout': { kind: 'string', built: false, help: 'Actor table dissemination timeout' },
   'hot-reload-reconcile-interval': { kind: 'string', built: false, help: 'Hot reload interval' },
-  'app-binding-options-timeout': { kind: 'string', built: false, help: 'Timeout of the OPTIONS probe for input bindings' },
+  'app-binding-options-timeout': { kind: 'string', built: true, help: 'How long asking the app which input bindings it serves may take (OPTIONS probe or ListInputBindings); default 3s' },
   'disable-init-endpoints': { kind: 'list', built: true, help: 'Init endpoints not to call on the app: config, subscribe' },
   'disable-builtin-k8s-secret-store': { kind: 'bool', built: true, help: 'No built-in Kubernetes secret store (there is none here anyway)' },
   'kubernetes-api-server-url': { kind: 'string', built: false, help: 'Kubernetes API server' },

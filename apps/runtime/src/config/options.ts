@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import type { LogLevel } from '@mecha/core';
+import { parseDuration, type LogLevel } from '@mecha/core';
 import { FlagError, type ParsedFlags } from './daprd-flags.ts';
 import { parseQuantity } from './quantity.ts';
 
@@ -26,6 +26,8 @@ export interface SidecarOptions {
   maxBodyBytes: number;
   maxHeaderBytes: number;
   gracefulShutdownMs: number;
+  /** `--app-binding-options-timeout`: the limit on asking the app whether it serves an input binding. */
+  appBindingOptionsTimeoutMs: number;
   disableInitEndpoints: string[];
   namespace?: string;
   apiToken?: string;
@@ -48,6 +50,18 @@ function port(name: string, value: string | number | undefined): number | undefi
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new FlagError(`invalid port "${value}" for --${name}`);
   return n === 0 ? undefined : n;
+}
+
+/** daprd's default is 3s, and a non-positive value means the default. */
+function bindingOptionsTimeout(value: string | undefined): number {
+  if (value === undefined) return 3000;
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch (error) {
+    throw new FlagError(`invalid --app-binding-options-timeout: ${(error as Error).message}`);
+  }
+  return ms > 0 ? ms : 3000;
 }
 
 export function resolveOptions(flags: ParsedFlags, env: NodeJS.ProcessEnv = process.env): SidecarOptions {
@@ -116,6 +130,7 @@ export function resolveOptions(flags: ParsedFlags, env: NodeJS.ProcessEnv = proc
     maxBodyBytes,
     maxHeaderBytes,
     gracefulShutdownMs: Number(flags['dapr-graceful-shutdown-seconds'] ?? 5) * 1000,
+    appBindingOptionsTimeoutMs: bindingOptionsTimeout(str('app-binding-options-timeout')),
     disableInitEndpoints: list('disable-init-endpoints'),
     namespace: env['NAMESPACE'] || undefined,
     apiToken: env['DAPR_API_TOKEN'] || undefined,

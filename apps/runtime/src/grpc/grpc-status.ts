@@ -54,6 +54,8 @@ const codeOfErrorCode: Record<string, grpc.status> = {
   ERR_PUBSUB_FORBIDDEN: grpc.status.PERMISSION_DENIED,
   ERR_PUBSUB_PUBLISH_MESSAGE: grpc.status.INTERNAL,
   ERR_MALFORMED_REQUEST: grpc.status.INVALID_ARGUMENT,
+  // A failed configuration subscribe: HTTP 500 but gRPC INVALID_ARGUMENT.
+  ERR_CONFIGURATION_SUBSCRIBE: grpc.status.INVALID_ARGUMENT,
 };
 
 export function grpcCodeOf(error: MechaError): grpc.status {

@@ -28,6 +28,7 @@ const statusOfCode: Record<string, number> = {
   ERR_SECRET_STORE_NOT_FOUND: 401,
   ERR_SECRET_STORES_NOT_CONFIGURED: 500,
   ERR_LOCK_STORE_NOT_CONFIGURED: 500,
+  ERR_CONFIGURATION_STORE_NOT_CONFIGURED: 500,
 };
 
 export function httpStatusOf(error: MechaError): number {

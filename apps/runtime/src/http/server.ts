@@ -8,6 +8,8 @@ import type { SidecarOptions } from '../config/options.ts';
 import type { Readiness } from '../readiness.ts';
 import type { RuntimeMetadata } from '../runtime-metadata.ts';
 import { toHttpError } from './error-response.ts';
+import { registerBindingRoutes } from './routes/bindings.ts';
+import { registerConfigurationRoutes } from './routes/configuration.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerInvokeRoutes } from './routes/invoke.ts';
 import { registerLockRoutes } from './routes/lock.ts';
@@ -122,5 +124,7 @@ export function createHttpApi(context: HttpApiContext): FastifyInstance {
   registerInvokeRoutes(app, context.invocation);
   registerSecretRoutes(app, context.services);
   registerLockRoutes(app, context.services);
+  registerConfigurationRoutes(app, context.services, context.invocation, logger);
+  registerBindingRoutes(app, context.services);
   return app;
 }

@@ -188,6 +188,11 @@ export class GrpcAppChannel implements AppChannel {
     return answer.bindings ?? [];
   }
 
+  /** Delivers one input binding event (OnBindingEvent); its metadata travels in the request, as daprd sends it. Rejects with the call's ServiceError. */
+  async onBindingEvent(request: { name: string; data: Buffer; metadata: Record<string, string> }): Promise<void> {
+    await this.#limit.run(() => this.#unary('AppCallback', 'OnBindingEvent', request, new grpc.Metadata()));
+  }
+
   /** Delivers one event (OnTopicEvent) with the message metadata as gRPC metadata; rejects with the call's ServiceError. */
   onTopicEvent(request: TopicEventRequestMessage, metadata: Readonly<Record<string, string>>): Promise<{ status: string | number }> {
     return this.#limit.run(() => this.#unary<{ status: string | number }>('AppCallback', 'OnTopicEvent', request, metadataFromMap(metadata)));

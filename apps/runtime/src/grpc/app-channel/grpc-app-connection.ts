@@ -4,6 +4,7 @@ import type { Deliver, DeliverBulk, SubscriptionSpec } from '@mecha/pubsub';
 import type { AppConnection } from '../../app/app-connection.ts';
 import { retryAtStartup } from '../../app/startup-retries.ts';
 import { GrpcAppChannel, isServiceError, type GrpcAppChannelOptions } from './grpc-app-channel.ts';
+import { GrpcBindingChannel } from './grpc-binding-channel.ts';
 import { grpcBulkDelivery } from './grpc-bulk-delivery.ts';
 import { grpcDelivery } from './grpc-delivery.ts';
 import { subscriptionsFromGrpc } from './topic-subscriptions.ts';
@@ -22,6 +23,7 @@ export class GrpcAppConnection implements AppConnection {
   readonly channel: GrpcAppChannel;
   readonly deliver: Deliver;
   readonly deliverBulk: DeliverBulk;
+  readonly bindings: GrpcBindingChannel;
   readonly #logger: Logger;
 
   constructor(options: GrpcAppChannelOptions, logger: Logger) {
@@ -31,6 +33,7 @@ export class GrpcAppConnection implements AppConnection {
     const deliveryLogger = logger.child({ scope: 'mechad.pubsub.delivery' });
     this.deliver = grpcDelivery(this.channel, deliveryLogger);
     this.deliverBulk = grpcBulkDelivery(this.channel, this.deliver, deliveryLogger);
+    this.bindings = new GrpcBindingChannel(this.channel, (signal) => this.inputBindings(signal));
   }
 
   waitUntilReachable(signal: AbortSignal): Promise<void> {

@@ -1,4 +1,6 @@
 import type { DaprHandlers } from '../handlers.ts';
+import { bindingHandlers } from './bindings.ts';
+import { configurationHandlers } from './configuration.ts';
 import type { GrpcApiContext } from './context.ts';
 import { invokeHandlers } from './invoke.ts';
 import { lockHandlers } from './lock.ts';
@@ -18,6 +20,8 @@ export function daprApiHandlers(context: GrpcApiContext): DaprHandlers {
     ...subscribeStreamHandlers(context),
     ...secretHandlers(context),
     ...lockHandlers(context),
+    ...configurationHandlers(context),
+    ...bindingHandlers(context),
   };
 }
 

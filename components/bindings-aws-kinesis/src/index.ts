@@ -1,0 +1,2 @@
+export { definition } from './definition.ts';
+export { KinesisBinding, type KinesisBindingOptions } from './kinesis-binding.ts';

@@ -1,0 +1,3 @@
+export { definition } from './definition.ts';
+export { CronBinding, type CronBindingOptions } from './cron-binding.ts';
+export { parseSchedule, type Schedule } from './schedule.ts';

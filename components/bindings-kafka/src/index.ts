@@ -1,0 +1,3 @@
+export { definition } from './definition.ts';
+export { KafkaBinding } from './kafka-binding.ts';
+export type { KafkaAssignmentStrategy, KafkaBindingOptions, KafkaSaslMechanism } from './kafka-binding-options.ts';

@@ -1,0 +1,2 @@
+export { definition } from './definition.ts';
+export { RabbitMqBinding, type RabbitMqBindingOptions } from './rabbitmq-binding.ts';
