@@ -64,7 +64,7 @@ update(
     'A feature a component does not declare is refused by its block with an error naming the component, never emulated silently.',
     '',
     ...sections.flatMap((s) => [s, '']),
-    'Stores not built yet, and why: see [state-stores-not-built.md](state-stores-not-built.md).',
+    'Components not built yet, and why: see [components-not-built.md](components-not-built.md).',
     '',
   ].join('\n'),
 );

@@ -103,10 +103,10 @@ export class HttpBinding implements Binding {
         answer = await this.#exchange(url, method, headers, body, signal);
       } catch (error) {
         const reason = signal?.aborted ? `context deadline exceeded (responseTimeout ${this.#options.responseTimeoutMs} ms)` : (error as Error).message;
-        throw new Error(`${op(method)} "${url.href}": ${reason}`, { cause: error });
+        throw new Error(`${op(method)} "${redacted(url)}": ${reason}`, { cause: error });
       }
       if (!answer.location || ![301, 302, 303, 307, 308].includes(answer.status)) break;
-      if (redirects === MAX_REDIRECTS) throw new Error(`${op(method)} "${url.href}": stopped after ${MAX_REDIRECTS} redirects`);
+      if (redirects === MAX_REDIRECTS) throw new Error(`${op(method)} "${redacted(url)}": stopped after ${MAX_REDIRECTS} redirects`);
       const next = new URL(answer.location, url);
       if (next.host !== url.host) for (const name of SENSITIVE_HEADERS) delete headers[name];
       if (answer.status !== 307 && answer.status !== 308) {
@@ -176,4 +176,15 @@ export class HttpBinding implements Binding {
       outgoing.end(body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : undefined);
     });
   }
+}
+
+/**
+ * The URL for an error message, its password replaced by `xxxxx` as Go's `url.Redacted` does:
+ * the URL may come from a secret store, and errors reach the app and the logs.
+ */
+function redacted(url: URL): string {
+  if (!url.password) return url.href;
+  const copy = new URL(url.href);
+  copy.password = 'xxxxx';
+  return copy.href;
 }

@@ -200,6 +200,19 @@ describe('bindings.http requests', () => {
     await expect(call(binding, 'post', '{}')).rejects.toThrow(new RegExp(`^Post "http://127.0.0.1:${port}/x": .*ECONNREFUSED`));
   });
 
+  it("never puts the URL's password in an error (the URL may come from a secret store)", async () => {
+    const closed = http.createServer();
+    const port = await listen(closed);
+    await new Promise((resolve) => closed.close(resolve));
+    const binding = await create({ url: `http://user:s3cret-pw@127.0.0.1:${port}/x` });
+    const error = (await call(binding, 'get').then(
+      () => new Error('no error'),
+      (e: unknown) => e,
+    )) as Error;
+    expect(error.message).toMatch(new RegExp(`^Get "http://user:xxxxx@127.0.0.1:${port}/x": .*ECONNREFUSED`));
+    expect(error.message).not.toContain('s3cret-pw');
+  });
+
   it('follows redirects as Go does: 302 becomes a GET, 307 keeps method and body, loops stop after 10', async () => {
     const binding = await create({ url: base });
     items.set('target', '"found"');

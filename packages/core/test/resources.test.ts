@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfiguration, loadResources, ResourceFileError, resolveComponentMetadata } from '../src/index.ts';
+import { loadConfiguration, loadResources, MechaError, ResourceFileError, resolveComponentMetadata } from '../src/index.ts';
 
 function folder(files: Record<string, string>): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'mecha-core-'));
@@ -176,5 +176,17 @@ auth:
     const dir = folder({ 'c.yaml': `${component('s')}    - name: password\n      secretKeyRef:\n        name: redis\n` });
     const [resource] = (await loadResources([dir])).components;
     await expect(resolveComponentMetadata(resource!, { appId: 'a' })).rejects.toThrow(/no auth.secretStore/);
+  });
+
+  it('names the component, field, secret and file when the secret store cannot answer', async () => {
+    const dir = folder({ 'c.yaml': `${component('s')}    - name: password\n      secretKeyRef:\n        name: redis\nauth:\n  secretStore: vault\n` });
+    const [resource] = (await loadResources([dir])).components;
+    const failing = async () => {
+      throw new MechaError('ERR_SECRET_STORE_NOT_FOUND', 'invalid-argument', 'failed finding secret store with key vault');
+    };
+    await expect(resolveComponentMetadata(resource!, { appId: 'a', resolveSecret: failing })).rejects.toMatchObject({
+      code: 'ERR_SECRET_STORE_NOT_FOUND',
+      message: expect.stringMatching(/^component s: metadata field "password" uses secretKeyRef "redis" from secret store "vault": failed finding secret store with key vault \(.*c\.yaml\)$/),
+    });
   });
 });

@@ -34,7 +34,18 @@ export async function resolveComponentMetadata(
           } (${component.source.file})`,
         );
       }
-      values[item.name] = await options.resolveSecret(store, item.secretKeyRef);
+      try {
+        values[item.name] = await options.resolveSecret(store, item.secretKeyRef);
+      } catch (error) {
+        // Name the component, field and file; the resolver's message names store and secret, never a value.
+        const message = error instanceof Error ? error.message : String(error);
+        throw new MechaError(
+          error instanceof MechaError ? error.code : 'ERR_SECRET_GET',
+          'failed-precondition',
+          `component ${component.name}: metadata field "${item.name}" uses secretKeyRef ${JSON.stringify(item.secretKeyRef.name)} from secret store "${store}": ${message} (${component.source.file})`,
+          { cause: error },
+        );
+      }
       continue;
     }
     values[item.name] = expandPlaceholders(item.value ?? '', options);

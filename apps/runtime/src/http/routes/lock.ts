@@ -4,7 +4,7 @@ import type { BlockServices } from '../../block-services.ts';
 import { isRecord, jsonBody, malformed } from '../request-helpers.ts';
 
 function body(request: Parameters<typeof jsonBody>[0]): Record<string, unknown> {
-  const parsed = jsonBody(request);
+  const parsed = jsonBody(request, 'failed deserializing HTTP body: ');
   if (!isRecord(parsed)) throw malformed('the request body must be a JSON object');
   return parsed;
 }
