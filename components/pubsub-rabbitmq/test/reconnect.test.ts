@@ -89,7 +89,12 @@ describe('pubsub.rabbitmq when the connection is cut', () => {
     await until('the message published during the outage', () => seen.includes('during'));
     await rabbit.publish(message(topic, 'after'));
     await until('a delivery after reconnecting', () => seen.includes('after'));
-    expect(seen).toEqual(['before', 'during', 'after']);
+    // The cut may come before the ack of 'before' left the socket; at-least-once then gives it
+    // again (once), and nothing else may repeat or go missing.
+    const firstSeen = seen.filter((m, i) => seen.indexOf(m) === i);
+    expect(firstSeen).toEqual(['before', 'during', 'after']);
+    expect(seen.filter((m) => m !== 'before')).toEqual(['during', 'after']);
+    expect(seen.filter((m) => m === 'before').length).toBeLessThanOrEqual(2);
   });
 
   it('redelivers a message that was being handled when the connection dropped', async () => {
