@@ -337,9 +337,16 @@ export class DurableSubscription implements BrokerSubscription {
     return backOff[index]!;
   }
 
-  /** Waits until fewer than `prefetch` messages are held (or the subscription closes). */
+  /**
+   * Waits until at least half of `prefetch` is free (or the subscription closes). Pulling as
+   * soon as one message is settled would, under a steady backlog, make every pull a request
+   * (and a reply inbox) for one message; the half still held keeps the handlers busy while
+   * the next pull is on its way.
+   */
   async #roomForMore(): Promise<void> {
-    while (!this.#closed && this.#held.size >= this.#options.prefetch) {
+    const { prefetch } = this.#options;
+    const refillAt = prefetch - Math.ceil(prefetch / 2);
+    while (!this.#closed && this.#held.size > refillAt) {
       await new Promise<void>((resolve) => {
         this.#capacityWaiter = resolve;
       });

@@ -55,7 +55,9 @@ export class KafkaSubscription implements BrokerSubscription {
   readonly #running = new Set<Promise<void>>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #ready = deferred<void>();
-  readonly #abandon = deferred<'abandoned'>();
+  /** One per handler in progress: ends its wait when close() gives up on it. */
+  readonly #abandoners = new Set<() => void>();
+  #gaveUp = false;
   #consumer: Consumer | undefined;
   #relaunches = 0;
   #closing: Promise<void> | undefined;
@@ -126,7 +128,10 @@ export class KafkaSubscription implements BrokerSubscription {
     }
     // Handlers get closeTimeoutMs to finish; one still running after that is abandoned and
     // its message stays uncommitted for the group's next member.
-    const giveUp = setTimeout(() => this.#abandon.resolve('abandoned'), closeTimeoutMs);
+    const giveUp = setTimeout(() => {
+      this.#gaveUp = true;
+      for (const abandon of this.#abandoners) abandon();
+    }, closeTimeoutMs);
     // Bounded as well: a batch may still be waiting on a commit to a broker that is gone.
     await withTimeout(Promise.allSettled([...this.#running]), closeTimeoutMs + 5000).catch(
       () => {},
@@ -351,9 +356,19 @@ export class KafkaSubscription implements BrokerSubscription {
       () => void heartbeat().catch(() => {}),
       this.#settings.heartbeatIntervalMs,
     );
+    // A promise per message, not one shared by all: each race leaves a reaction on a promise
+    // that is still pending, and on one that lives as long as the subscription those would
+    // pile up (about 300 bytes per message delivered).
+    let abandon!: () => void;
+    const abandoned = new Promise<'abandoned'>((resolve) => {
+      abandon = () => resolve('abandoned');
+    });
+    if (this.#gaveUp) abandon();
+    this.#abandoners.add(abandon);
     try {
-      return await Promise.race([handling, this.#abandon.promise]);
+      return await Promise.race([handling, abandoned]);
     } finally {
+      this.#abandoners.delete(abandon);
       clearInterval(keepAlive);
     }
   }

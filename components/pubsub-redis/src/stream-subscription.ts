@@ -1,5 +1,6 @@
 import { errorMessage, type Logger } from '@mecha/core';
 import type { BrokerMessage, BrokerSubscription, MessageHandler } from '@mecha/pubsub';
+import { AckBatch } from './ack-batch.ts';
 import type { ConcurrencyLimit } from './concurrency-limit.ts';
 import { send, type CommandArgument } from './redis-command.ts';
 import type { RedisClient } from './redis-connection.ts';
@@ -69,6 +70,7 @@ export class StreamSubscription implements BrokerSubscription {
   readonly #logger: Logger;
   readonly #onClosed: () => void;
   readonly #held = new Map<string, Held>();
+  readonly #acks: AckBatch;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #stop = new AbortController();
   #roomWaiter: (() => void) | undefined;
@@ -91,6 +93,7 @@ export class StreamSubscription implements BrokerSubscription {
     this.#settings = options.settings;
     this.#logger = options.logger.child({ topic: options.stream, consumerGroup: options.group, consumer: options.consumer });
     this.#onClosed = options.onClosed;
+    this.#acks = new AckBatch((ids) => this.#commands.xack(this.stream, this.group, ...ids));
   }
 
   get #closed(): boolean {
@@ -344,13 +347,14 @@ export class StreamSubscription implements BrokerSubscription {
   }
 
   /**
-   * XACK, tried again until it succeeds: a lost acknowledgement would only cause a duplicate,
-   * but while the entry is held nothing else delivers it.
+   * XACK (with the others due at the same time), tried again until it succeeds: a lost
+   * acknowledgement would only cause a duplicate, but while the entry is held nothing else
+   * delivers it.
    */
   async #acknowledge(id: string): Promise<void> {
     for (let failures = 0; ; failures++) {
       try {
-        await this.#commands.xack(this.stream, this.group, id);
+        await this.#acks.ack(id);
         break;
       } catch (error) {
         if (isNoGroup(error)) break; // the group went with its pending list: nothing left to acknowledge

@@ -32,6 +32,7 @@ import {
 } from './pubsub-errors.ts';
 import {
   cloudEventOverrides,
+  type CloudEventOverrides,
   messageTtlMs,
   metadataValue,
   rawPayloadFlag,
@@ -380,13 +381,17 @@ export class PubSubService {
   /** Builds the broker message for one publish: the envelope (or raw bytes) and the metadata. */
   #toMessage(request: PublishRequest): BrokerMessage {
     const metadata = { ...request.metadata };
-    let rawPayload: boolean;
+    // Most publishes carry no metadata: then there is nothing to look up, key by key.
+    const none = !hasKeys(metadata);
+    let rawPayload = false;
     let ttlMs: number | undefined;
-    try {
-      rawPayload = rawPayloadFlag(metadata);
-      ttlMs = messageTtlMs(metadata);
-    } catch (error) {
-      throw requestMetadataError(this.name, errorMessage(error));
+    if (!none) {
+      try {
+        rawPayload = rawPayloadFlag(metadata);
+        ttlMs = messageTtlMs(metadata);
+      } catch (error) {
+        throw requestMetadataError(this.name, errorMessage(error));
+      }
     }
     const { topic, data } = request;
     if (rawPayload) {
@@ -405,9 +410,11 @@ export class PubSubService {
       ttlMs !== undefined && !this.features.includes('MESSAGE_TTL')
         ? new Date(Date.now() + ttlMs).toISOString()
         : undefined;
-    const overrides = cloudEventOverrides(metadata);
-    const traceparent = request.traceparent ?? metadataValue(metadata, 'traceparent');
-    const tracestate = request.tracestate ?? metadataValue(metadata, 'tracestate');
+    const overrides: CloudEventOverrides = none ? {} : cloudEventOverrides(metadata);
+    const traceparent =
+      request.traceparent ?? (none ? undefined : metadataValue(metadata, 'traceparent'));
+    const tracestate =
+      request.tracestate ?? (none ? undefined : metadataValue(metadata, 'tracestate'));
     let event: CloudEventObject;
     try {
       const given = givenCloudEvent(data, request.contentType);
@@ -522,7 +529,8 @@ export class PubSubService {
     if (typeof prepared === 'string') return prepared;
     const { delivery, log: eventLog } = prepared;
     const { path, event } = delivery;
-    const nextDelay = backoffSequence(this.#retry);
+    // Made at the first retry: most messages succeed at once.
+    let nextDelay: (() => number) | undefined;
     for (let attempt = 1; ; attempt++) {
       let status: DeliveryStatus;
       try {
@@ -552,6 +560,7 @@ export class PubSubService {
         );
         return this.#giveUp(subscription, message);
       }
+      nextDelay ??= backoffSequence(this.#retry);
       try {
         await sleep(nextDelay(), subscription.abort.signal);
       } catch {
@@ -750,6 +759,11 @@ function givenCloudEvent(
   }
   if (!contentType && isPlainObject(data) && 'specversion' in data) return data;
   return undefined;
+}
+
+function hasKeys(record: Record<string, string>): boolean {
+  for (const key in record) if (Object.hasOwn(record, key)) return true;
+  return false;
 }
 
 /** daprd's defaults for `bulkSubscribe.maxMessagesCount` and `maxAwaitDurationMs`. */

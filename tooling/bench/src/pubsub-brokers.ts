@@ -75,7 +75,7 @@ export const brokerFacts: Record<BrokerKind, BrokerFacts> = {
     env: 'MECHA_BENCH_NATS',
     address: '127.0.0.1:4222',
     component: 'pubsub-jetstream',
-    baseline: 'js.publish resolved at the stream ack; durable pull consumer, consume({ max_messages: 20 }), one message at a time, ack after handling',
+    baseline: 'js.publish resolved at the stream ack; durable pull consumer, consume({ max_messages: 20 }), one message at a time, ack after handling; noAsyncTraces as the component',
   },
 };
 
@@ -89,12 +89,40 @@ export function brokerServer(kind: BrokerKind): BrokerServer {
 export const pubsubName = 'pubsub';
 
 /**
+ * What the bench changes from the component's defaults, as a user tuning for throughput would:
+ * the Dapr settings that bound how many messages the component hands to the app at once, set
+ * to the in-flight window the bare client has (`window`, the largest `--inflight`). With the
+ * defaults, `pubsub.redis` hands over 10 at a time (`concurrency`) and `pubsub.jetstream` one
+ * (`concurrency: single`), while the bare client's handler returns at once, so a window it
+ * does not have would bound the mechad row by the app's round trip. The components' own
+ * defaults (Dapr's) are unchanged. Kafka (one message at a time per partition), RabbitMQ
+ * (`prefetchCount` 0, parallel) and MQTT (the broker's in-flight window) already match the
+ * bare client, so they keep their defaults.
+ */
+export function brokerTuning(kind: BrokerKind, window: number): Record<string, string> {
+  switch (kind) {
+    case 'redis':
+      return { concurrency: String(Math.max(window, 1)) };
+    case 'jetstream':
+      return { concurrency: 'parallel' };
+    default:
+      return {};
+  }
+}
+
+/** The tuning as the table title shows it: `concurrency: 64`, or `defaults`. */
+export function describeTuning(kind: BrokerKind, window: number): string {
+  const tuning = Object.entries(brokerTuning(kind, window));
+  return tuning.length === 0 ? 'component defaults' : `component defaults except ${tuning.map(([name, value]) => `${name}: ${value}`).join(', ')}`;
+}
+
+/**
  * The component mechad loads for a section, as a Dapr user writes it. `group` is the consumer
  * group of the run (its own, so nothing left from an earlier run is delivered), `consumerID`
  * for most brokers, `consumerGroup` for Kafka, as Dapr names them. Everything else stays at the
- * component's defaults, which the bare baseline copies.
+ * component's defaults, which the bare baseline copies, except `brokerTuning(kind, window)`.
  */
-export function brokerComponent(server: BrokerServer, group: string): ComponentSpec {
+export function brokerComponent(server: BrokerServer, group: string, window: number): ComponentSpec {
   const at = `${server.host}:${server.port}`;
   const metadata: Record<BrokerKind, Record<string, string>> = {
     redis: { redisHost: at, redisPassword: '', consumerID: group },
@@ -110,5 +138,5 @@ export function brokerComponent(server: BrokerServer, group: string): ComponentS
     mqtt: 'pubsub.mqtt3',
     jetstream: 'pubsub.jetstream',
   };
-  return { name: pubsubName, type: type[server.kind], metadata: metadata[server.kind] };
+  return { name: pubsubName, type: type[server.kind], metadata: { ...metadata[server.kind], ...brokerTuning(server.kind, window) } };
 }

@@ -1,6 +1,6 @@
 import type { PubSubSectionName } from './cell-result.ts';
 import type { BenchOptions } from './options.ts';
-import { brokerFacts, pubsubName } from './pubsub-brokers.ts';
+import { brokerFacts, describeTuning, pubsubName } from './pubsub-brokers.ts';
 import { findPubSubCell, sectionBroker, type PubSubCellResult, type PubSubTarget } from './pubsub-cell.ts';
 import { formatCheck, otherCpuWarning } from './report.ts';
 import type { TargetCheck } from './targets.ts';
@@ -94,7 +94,7 @@ export function formatPubSub(section: PubSubSectionName, cells: readonly PubSubC
   });
   return [
     `pub/sub on ${facts.server} — publish → deliver, ${options.pubsubMessages.toLocaleString('en-US')} messages per cell (after ${options.pubsubWarmupMessages.toLocaleString('en-US')} unmeasured), ` +
-      `each a ${options.valueChars}-char value in a small JSON object; mechad: POST /v1.0/publish/${pubsubName}/<topic> → pubsub.${broker === 'mqtt' ? 'mqtt3' : broker} (component defaults) → ` +
+      `each a ${options.valueChars}-char value in a small JSON object; mechad: POST /v1.0/publish/${pubsubName}/<topic> → pubsub.${broker === 'mqtt' ? 'mqtt3' : broker} (${describeTuning(broker, Math.max(...options.pubsubInflight))}) → ` +
       `POST /deliver on the app (CloudEvent), answered {"status":"SUCCESS"}, acknowledged after; bare ${facts.client}, one process: ${facts.baseline}`,
     '',
     table(header, rows),

@@ -64,7 +64,7 @@ export async function measurePubSub(
       'the pub/sub app',
     );
     started.push(app);
-    const resourcesDir = writeResources(path.join(home, 'mechad', 'components'), [brokerComponent(server, group('mechad'))]);
+    const resourcesDir = writeResources(path.join(home, 'mechad', 'components'), [brokerComponent(server, group('mechad'), Math.max(...options.pubsubInflight))]);
     const mechad = await startMechad(children, { home: path.join(home, 'mechad'), resourcesDir, appPort: app.port!, timeoutMs: 60_000 });
     started.push(mechad);
     mechadChild = mechad.child;

@@ -1,6 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import type { Logger } from '@mecha/core';
 import type { AppChannel } from '@mecha/invocation';
-import type { Deliver, DeliveryStatus } from '@mecha/pubsub';
+import type { Deliver, Delivery, DeliveryStatus } from '@mecha/pubsub';
 
 /** Metadata that must not become request headers (the channel sets them itself). */
 const skippedMetadata = new Set(['content-length', 'content-type', 'host', 'connection', 'transfer-encoding']);
@@ -14,7 +15,7 @@ export function httpDelivery(channel: AppChannel, logger: Logger): Deliver {
   return async (delivery) => {
     const headers = deliveryHeaders(delivery.metadata);
     headers['pubsubname'] = delivery.pubsubName;
-    const body = delivery.event === undefined ? delivery.raw : Buffer.from(JSON.stringify(delivery.event));
+    const body = deliveryBody(delivery);
     headers['content-type'] = delivery.event === undefined ? delivery.contentType : 'application/cloudevents+json';
     const response = await channel.invoke({
       method: delivery.path.replace(/^\/+/, ''),
@@ -25,6 +26,18 @@ export function httpDelivery(channel: AppChannel, logger: Logger): Deliver {
     });
     return statusFromResponse(response.status, response.body, logger, delivery.topic);
   };
+}
+
+/**
+ * The envelope's bytes as the broker holds them, as daprd posts them (no parse and
+ * re-serialise per message). Bytes with a byte-order mark or that are not UTF-8 go out as the
+ * block read them instead, so the app always gets plain UTF-8 JSON.
+ */
+export function deliveryBody(delivery: Pick<Delivery, 'event' | 'raw'>): Uint8Array {
+  const { raw, event } = delivery;
+  if (event === undefined) return raw;
+  const bom = raw.length >= 3 && raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf;
+  return !bom && isUtf8(raw) ? raw : Buffer.from(JSON.stringify(event));
 }
 
 /** Message metadata as request headers (daprd sends it so), minus those the channel sets itself. */
@@ -46,7 +59,7 @@ export function statusFromResponse(status: number, body: Uint8Array, logger: Log
   if (body.length === 0) return 'SUCCESS';
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(body).toString('utf8'));
+    parsed = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
   } catch {
     return 'SUCCESS';
   }
