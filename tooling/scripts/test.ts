@@ -52,6 +52,9 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const skippedTests: string[] = [];
+// Named again at the very end, so the last lines of a long CI log say what broke and why.
+const failures: string[] = [];
+const firstLine = (text: string | undefined) => (text ?? '').split('\n').find((line) => line.trim() !== '')?.trim().slice(0, 300) ?? '';
 const withoutResults: string[] = [];
 for (const dir of packageDirs()) {
   const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name: string; scripts?: Record<string, string> };
@@ -65,13 +68,27 @@ for (const dir of packageDirs()) {
     numFailedTests: number;
     numPendingTests: number;
     numTodoTests: number;
-    testResults: { name: string; assertionResults: { fullName: string; status: string }[] }[];
+    testResults: {
+      name: string;
+      status: string;
+      message?: string;
+      assertionResults: { fullName: string; status: string; failureMessages?: string[] }[];
+    }[];
   };
   passed += report.numPassedTests;
   failed += report.numFailedTests;
   skipped += report.numPendingTests + report.numTodoTests;
   for (const file of report.testResults) {
+    const relative = path.relative(dir, file.name);
+    if (file.status === 'failed' && file.message) {
+      failures.push(`${manifest.name} ${relative}: ${firstLine(file.message)}`);
+      // A file that failed before any test ran (an import or top-level await threw) counts as one.
+      if (!file.assertionResults.some((test) => test.status === 'failed')) failed += 1;
+    }
     for (const test of file.assertionResults) {
+      if (test.status === 'failed') {
+        failures.push(`${manifest.name} ${relative} > ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
+      }
       if (test.status === 'pending' || test.status === 'skipped' || test.status === 'todo') {
         skippedTests.push(`${manifest.name}: ${test.fullName}`);
       }
@@ -84,5 +101,7 @@ console.log(`lint + typecheck + generated docs: ${checks === 0 ? 'ok' : 'FAILED'
 if (withoutResults.length > 0) console.log(`packages whose tests did not report: ${withoutResults.join(', ')}`);
 console.log(`skipped: ${skippedTests.length === 0 ? 'nothing' : ''}`);
 for (const name of skippedTests) console.log(`  - ${name}`);
+if (failures.length > 0) console.log('failed:');
+for (const failure of failures) console.log(`  - ${failure}`);
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(checks !== 0 || tests !== 0 || failed > 0 || withoutResults.length > 0 ? 1 : 0);

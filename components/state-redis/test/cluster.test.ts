@@ -28,7 +28,7 @@ runStateConformance({
     create: async (metadata: Parameters<typeof definition.create>[0], context: Parameters<typeof definition.create>[1]) =>
       withoutTransactions(await definition.create(metadata, context)),
   },
-  createMetadata: () => ({ redisHost: host, redisType: 'cluster' }),
+  createMetadata: () => ({ redisHost: host, redisType: 'cluster', dialTimeout: '30s' }),
   invalidEtag: 'not-a-version',
 });
 
@@ -49,7 +49,7 @@ describe('state.redis transactions on a cluster', () => {
   let store: StateStore;
   let state: StateService;
   beforeAll(async () => {
-    const raw = { redisHost: host, redisType: 'cluster' };
+    const raw = { redisHost: host, redisType: 'cluster', dialTimeout: '30s' };
     const metadata = validateMetadata(definition.metadata, raw, { passthrough: stateCommonMetadata });
     store = await definition.create(metadata, { name: 'statestore', appId: 'cluster', logger: silentLogger(), rawMetadata: raw });
     state = new StateService({ name: 'statestore', store, features: definition.features, appId: 'cluster' });
