@@ -1,5 +1,5 @@
 import { errorMessage, type Logger } from '@mecha/core';
-import type { BrokerMessage, BrokerSubscription, MessageHandler } from '@mecha/pubsub';
+import type { BrokerMessage, BrokerSubscription, MessageHandler, SubscribeRequest } from '@mecha/pubsub';
 import type {
   Consumer,
   ConsumerConfig,
@@ -25,6 +25,8 @@ export interface DurableSubscriptionOptions {
   settings: ConsumerSettings;
   handler: MessageHandler;
   concurrency: 'single' | 'parallel';
+  /** Set for a bulk subscription: `single` mode then hands over a batch at a time, in order. */
+  bulk?: NonNullable<SubscribeRequest['bulk']>;
   prefetch: number;
   heartbeatMs?: number;
   redeliveryDelayMs: number;
@@ -293,15 +295,26 @@ export class DurableSubscription implements BrokerSubscription {
       this.#track(this.#handle(message));
     } else {
       this.#queue.push(message);
-      if (!this.#working) this.#track(this.#workQueue());
+      if (this.#working) return;
+      if (this.#options.bulk) {
+        // Bulk: let the rest of the fetched burst arrive first, so it goes out as one batch.
+        this.#working = true;
+        this.#track(new Promise((resolve) => setImmediate(resolve)).then(() => this.#workQueue()));
+      } else {
+        this.#track(this.#workQueue());
+      }
     }
   }
 
   async #workQueue(): Promise<void> {
     this.#working = true;
     try {
-      for (let message = this.#queue.shift(); message; message = this.#queue.shift()) {
-        await this.#handle(message);
+      while (this.#queue.length > 0) {
+        const { bulk } = this.#options;
+        const chunk = this.#queue.splice(0, Math.max(1, bulk?.maxMessages ?? 1));
+        const handling = chunk.map((message) => this.#handle(message));
+        bulk?.flush();
+        await Promise.all(handling);
       }
     } finally {
       this.#working = false;

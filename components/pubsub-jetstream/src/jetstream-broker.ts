@@ -129,7 +129,9 @@ export class JetStreamBroker implements PubSubBroker {
       settings: this.#options.consumer ?? {},
       handler,
       concurrency,
-      prefetch: this.#options.prefetch ?? (concurrency === 'single' ? 20 : 100),
+      ...(request.bulk ? { bulk: request.bulk } : {}),
+      // Room for a whole batch of a bulk subscription, or it could never fill.
+      prefetch: Math.max(this.#options.prefetch ?? (concurrency === 'single' ? 20 : 100), request.bulk?.maxMessages ?? 0),
       ...(this.#options.heartbeatMs ? { heartbeatMs: this.#options.heartbeatMs } : {}),
       redeliveryDelayMs: this.#options.redeliveryDelayMs ?? 1000,
       closeTimeoutMs: this.#options.closeTimeoutMs ?? 5000,

@@ -190,6 +190,7 @@ export class KafkaBroker implements PubSubBroker {
           : {}),
       },
       heartbeatIntervalMs,
+      ...(request.bulk ? { bulk: request.bulk } : {}),
       redeliveryDelayMs: options.redeliveryDelayMs ?? 100,
       closeTimeoutMs: options.closeTimeoutMs ?? 5000,
       joinTimeoutMs: options.joinTimeoutMs ?? 60_000,

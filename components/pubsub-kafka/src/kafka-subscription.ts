@@ -1,5 +1,5 @@
 import { errorMessage, type Logger } from '@mecha/core';
-import type { BrokerSubscription, MessageHandler } from '@mecha/pubsub';
+import type { BrokerSubscription, MessageHandler, SubscribeRequest } from '@mecha/pubsub';
 import type {
   Admin,
   Consumer,
@@ -29,6 +29,8 @@ export interface KafkaSubscriptionSettings {
   closeTimeoutMs: number;
   joinTimeoutMs: number;
   partitionsConsumedConcurrently: number;
+  /** Set for a bulk subscription: a partition's messages are then handed over a batch at a time. */
+  bulk?: NonNullable<SubscribeRequest['bulk']>;
   reconnect: { initialDelayMs: number; maxDelayMs: number };
   codec: CodecOptions;
   handler: MessageHandler;
@@ -41,7 +43,7 @@ const DISCONNECT_TIMEOUT_MS = 3000;
 
 /**
  * One subscription: a kafkajs consumer in the group, handling each partition's messages one
- * at a time (partitions in parallel) and committing a partition's position only past messages
+ * at a time, or a bulk subscription's batch at a time (partitions in parallel), and committing a partition's position only past messages
  * whose handler resolved. A rejected message pauses its partition and is fetched again after
  * `redeliveryDelayMs`; nothing behind it is committed meanwhile. The consumer is replaced
  * whenever kafkajs gives up on it, so the subscription outlives broker restarts.
@@ -311,16 +313,27 @@ export class KafkaSubscription implements BrokerSubscription {
   async #processBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale, pause } = payload;
     this.#committer.use((offsets) => payload.commitOffsetsIfNecessary(offsets));
-    for (const message of batch.messages) {
+    const { bulk } = this.#settings;
+    const handOver = Math.max(1, bulk?.maxMessages ?? 1);
+    batches: for (let start = 0; start < batch.messages.length; start += handOver) {
       if (this.closed || !isRunning() || isStale()) break;
-      const outcome = await this.#deliver(batch.topic, batch.partition, message, heartbeat);
-      if (outcome !== 'ack') {
-        // The offset stays unresolved, so the partition's next fetch starts at this message.
-        if (outcome === 'nack' && !this.closed) this.#redeliverLater(pause());
-        break;
+      // Handed over in partition order without waiting for one another (a bulk subscription's
+      // batch), settled in that order: the committed position only passes acknowledged messages.
+      const chunk = batch.messages.slice(start, start + handOver);
+      const outcomes = chunk.map((message) => this.#deliver(batch.topic, batch.partition, message, heartbeat));
+      bulk?.flush();
+      for (const [i, message] of chunk.entries()) {
+        const outcome = await outcomes[i]!;
+        if (outcome !== 'ack') {
+          // The offset stays unresolved, so the partition's next fetch starts at this message
+          // (those behind it in the chunk come again too: at-least-once).
+          await Promise.all(outcomes.slice(i + 1));
+          if (outcome === 'nack' && !this.closed) this.#redeliverLater(pause());
+          break batches;
+        }
+        resolveOffset(message.offset);
+        this.#committer.mark(batch.partition, (BigInt(message.offset) + 1n).toString());
       }
-      resolveOffset(message.offset);
-      this.#committer.mark(batch.partition, (BigInt(message.offset) + 1n).toString());
       try {
         await heartbeat();
       } catch (error) {

@@ -111,15 +111,18 @@ export class RabbitMqBroker implements PubSubBroker {
     const opening = model.createChannel();
     let timer: NodeJS.Timeout | undefined;
     try {
-      const channel = await Promise.race([
-        opening,
+      // Opening and closing both bounded: a connection the broker blocks (a resource alarm
+      // raised between the check above and here) is no longer read, so neither would answer.
+      await Promise.race([
+        opening.then((channel) => channel.close()),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`RabbitMQ at ${this.#connection.display} did not answer within ${timeoutMs} ms`)), timeoutMs);
         }),
       ]);
-      await channel.close();
     } catch (error) {
       opening.then((channel) => channel.close()).catch(() => {});
+      const blockedNow = this.#connection.blocked;
+      if (blockedNow) throw new Error(blockedNow, { cause: error });
       if (!this.#connection.connected) throw new Error(this.#connection.lostReason(), { cause: error });
       throw new Error(`RabbitMQ at ${this.#connection.display} does not answer: ${errorMessage(error)}`, { cause: error });
     } finally {

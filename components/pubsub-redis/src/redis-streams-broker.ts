@@ -133,7 +133,9 @@ export class RedisStreamsBroker implements PubSubBroker {
       commands: this.#commands,
       reader,
       handler,
-      limit: this.#limit,
+      // A bulk subscription's messages wait for their batch: its own limit lets a whole batch
+      // be handed over at once, where the shared `concurrency` workers would cap every batch.
+      limit: request.bulk ? new ConcurrencyLimit(Math.max(this.#limit.size, request.bulk.maxMessages)) : this.#limit,
       settings: this.#settings,
       logger: this.#logger,
       onClosed: () => this.#subscriptions.delete(subscription),

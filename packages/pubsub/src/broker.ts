@@ -20,6 +20,23 @@ export interface SubscribeRequest {
   /** Competing consumers share one group; Dapr's default is the app id (`consumerID`). */
   consumerGroup: string;
   metadata: Record<string, string>;
+  /**
+   * Set when the block delivers this subscription's messages to the app in batches (bulk
+   * subscribe). The handler of a message then resolves only once its whole batch was
+   * delivered, so a component that waits for one message before handing over the next would
+   * fill each batch with one message and its time limit: hand over up to `maxMessages`
+   * without waiting (in order, where the broker promises order), and acknowledge each as its
+   * own handler settles.
+   */
+  bulk?: {
+    maxMessages: number;
+    /**
+     * For a component that waits for the messages it handed over before handing more (one
+     * partition or queue in order): call it once they are all handed over, and their batch goes
+     * to the app without waiting out `maxAwaitDurationMs`, which could bring no more.
+     */
+    flush(): void;
+  };
 }
 
 /**

@@ -28,6 +28,11 @@ export class BulkBatcher<Item> {
     return true;
   }
 
+  /** Sends the waiting items now (no-op when there are none). */
+  flush(): void {
+    if (!this.#stopped) this.#release();
+  }
+
   /** Stops batching and hands back the items still waiting, for the caller to settle. */
   stop(): Item[] {
     this.#stopped = true;

@@ -540,6 +540,37 @@ export function runPubSubConformance(options: PubSubConformanceOptions): void {
       testTimeoutMs,
     );
 
+    it(
+      'hands a bulk subscription the messages it has at once, not one per maxAwaitDurationMs',
+      async () => {
+        const pubsub = service('bulk-fill');
+        const name = topic('bulk-fill');
+        // More than the ten workers Dapr's Redis component runs by default.
+        const count = 20;
+        const received: number[] = [];
+        // A time limit longer than the test: every batch must go out because it is full, or
+        // because the component said it has handed over all it has (one partition in order).
+        await pubsub.subscribe(
+          spec(name, { bulkSubscribe: { enabled: true, maxMessagesCount: count, maxAwaitDurationMs: 10 * testTimeoutMs } }),
+          new Inbox().deliver,
+          {
+            deliverBulk: async (bulk) => {
+              received.push(...bulk.entries.map((entry) => (entry.event.data as { n: number }).n));
+              return bulk.entries.map((entry) => ({ entryId: entry.entryId, status: 'SUCCESS' as const }));
+            },
+          },
+        );
+        const result = await pubsub.bulkPublish({
+          topic: name,
+          entries: Array.from({ length: count }, (_, n) => ({ entryId: String(n), event: { n }, contentType: 'application/json' })),
+        });
+        expect(result.failedEntries).toEqual([]);
+        await waitFor(`${count} events in bulk`, () => received.length >= count);
+        expect([...received].sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, n) => n));
+      },
+      testTimeoutMs,
+    );
+
     if (options.orderedPerKey) {
       it(
         'keeps the publish order of messages with the same partitionKey',

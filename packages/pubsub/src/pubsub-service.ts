@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { errorMessage, silentLogger, type Logger } from '@mecha/core';
-import type { BrokerMessage, BrokerSubscription, PubSubBroker, PubSubFeature } from './broker.ts';
+import type { BrokerMessage, BrokerSubscription, PubSubBroker, PubSubFeature, SubscribeRequest } from './broker.ts';
 import { BulkBatcher } from './bulk-batcher.ts';
 import { bulkEntryPayload, type BulkPublishEntry } from './bulk-entry.ts';
 import {
@@ -308,7 +308,12 @@ export class PubSubService {
     this.#subscriptions.add(subscription);
     try {
       subscription.broker = await this.#broker.subscribe(
-        { topic: spec.topic, consumerGroup: this.consumerGroup, metadata: { ...spec.metadata } },
+        {
+          topic: spec.topic,
+          consumerGroup: this.consumerGroup,
+          metadata: { ...spec.metadata },
+          ...(subscription.batcher ? { bulk: bulkHints(subscription.batcher) } : {}),
+        },
         async (message) => {
           if (subscription.closed) throw new SubscriptionClosed(`subscription ${label} is closed`);
           const handling = subscription.batcher
@@ -767,6 +772,14 @@ function hasKeys(record: Record<string, string>): boolean {
 }
 
 /** daprd's defaults for `bulkSubscribe.maxMessagesCount` and `maxAwaitDurationMs`. */
+/**
+ * What a broker learns of a bulk subscription. A flush it asks for waits for the macrotask
+ * queue: the messages it just handed over reach the batch after a few promise reactions.
+ */
+function bulkHints(batcher: BulkBatcher<BatchItem>): NonNullable<SubscribeRequest['bulk']> {
+  return { maxMessages: batcher.maxCount, flush: () => void setImmediate(() => batcher.flush()) };
+}
+
 const DEFAULT_BULK_MAX_MESSAGES = 100;
 const DEFAULT_BULK_MAX_AWAIT_MS = 1000;
 

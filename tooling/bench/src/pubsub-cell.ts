@@ -2,8 +2,22 @@ import type { PubSubSectionName } from './cell-result.ts';
 import type { BrokerKind } from './pubsub-brokers.ts';
 import type { WindowResult } from './pubsub-window.ts';
 
-/** `mechad`: published through mechad's HTTP API and delivered to its app; `bare`: the broker's client library alone. */
-export type PubSubTarget = 'mechad' | 'bare';
+/**
+ * `mechad`: published through mechad's HTTP API and delivered to its app, a message per request;
+ * `mechad-bulk`: the same through Dapr's bulk publish and bulk subscribe APIs;
+ * `bare`: the broker's client library alone.
+ */
+export type PubSubTarget = 'mechad' | 'mechad-bulk' | 'bare';
+
+export const pubsubTargetNames: readonly PubSubTarget[] = ['mechad', 'mechad-bulk', 'bare'];
+
+/**
+ * The bulk subscription of the `mechad-bulk` app: batches as large as the in-flight window, and a
+ * short time limit (Dapr's default is 1 s) so a batch that cannot fill does not idle the loop.
+ */
+export function bulkSubscribeSettings(window: number): { maxMessagesCount: number; maxAwaitDurationMs: number } {
+  return { maxMessagesCount: window, maxAwaitDurationMs: 10 };
+}
 
 /** One measured pub/sub cell: one broker, one target, one in-flight limit (its median round). */
 export interface PubSubCellResult extends WindowResult {

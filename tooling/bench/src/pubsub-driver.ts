@@ -5,7 +5,10 @@
  * - `mechad`: a node:http app (mechad's `--app-port`) that lists one subscription at
  *   `GET /dapr/subscribe`, answers each delivery to `POST /deliver` with 200
  *   `{"status":"SUCCESS"}`, and publishes with `POST /v1.0/publish/<pubsub>/<topic>` to mechad
- *   over keep-alive connections (undici);
+ *   over keep-alive connections (undici). With `bulk`, the same through Dapr's bulk APIs: the
+ *   subscription has `bulkSubscribe` enabled (each delivery a batch, answered with one status
+ *   per entry), and publishes made in the same tick go out as one
+ *   `POST /v1.0-alpha1/publish/bulk/<pubsub>/<topic>`;
  * - `bare`: the broker's client library publishing and consuming directly (`bare-pubsub.ts`);
  * - `clean-up`: removes a run's topics and groups from the broker, answers, and exits (so the
  *   client libraries, and their warnings, stay out of the benchmark's own process).
@@ -22,9 +25,15 @@ import { PubSubWindow, type WindowResult } from './pubsub-window.ts';
 import { createWorkload } from './workload.ts';
 
 export type DriverConfig =
-  | { mode: 'mechad'; pubsubName: string; topic: string; valueChars: number }
+  | { mode: 'mechad'; pubsubName: string; topic: string; valueChars: number; bulk?: BulkSettings }
   | { mode: 'bare'; server: BrokerServer; topic: string; group: string; valueChars: number }
   | { mode: 'clean-up'; server: BrokerServer; topics: string[]; groups: string[] };
+
+/** The bulk subscription's batching, as a Dapr user writes it in `bulkSubscribe`. */
+export interface BulkSettings {
+  maxMessagesCount: number;
+  maxAwaitDurationMs: number;
+}
 
 export type DriverRequest =
   | { type: 'connect'; mechadPort: number }
@@ -64,10 +73,28 @@ function onPayload(payload: Uint8Array): void {
   if (message) window.received(message);
 }
 
+function receive(data: unknown): void {
+  const message = readMessage(data);
+  if (message) window.received(message);
+}
+
+/** A bulk delivery (`{"entries": [{"entryId", "event", …}]}`): every entry received and answered SUCCESS. */
+function answerBatch(body: unknown): string {
+  const entries = (body as { entries?: { entryId?: string; event?: { data?: unknown } }[] } | undefined)?.entries ?? [];
+  const statuses = entries.map((entry) => {
+    receive(entry.event?.data);
+    return { entryId: entry.entryId, status: 'SUCCESS' };
+  });
+  return JSON.stringify({ statuses });
+}
+
 /** The app mechad delivers to: one subscription, every delivery answered SUCCESS. */
 function startApp(): Promise<number> {
   if (config.mode !== 'mechad') throw new Error('not in mechad mode');
-  const subscriptions = JSON.stringify([{ pubsubname: config.pubsubName, topic: config.topic, route: '/deliver' }]);
+  const { bulk } = config;
+  const subscriptions = JSON.stringify([
+    { pubsubname: config.pubsubName, topic: config.topic, route: '/deliver', ...(bulk ? { bulkSubscribe: { enabled: true, ...bulk } } : {}) },
+  ]);
   const success = '{"status":"SUCCESS"}';
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -75,15 +102,14 @@ function startApp(): Promise<number> {
     req.on('end', () => {
       const path = (req.url ?? '/').split('?', 1)[0];
       if (req.method === 'POST' && path === '/deliver') {
-        let event: unknown;
+        let body: unknown;
         try {
-          event = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
         } catch {
-          event = undefined;
+          body = undefined;
         }
-        const message = readMessage((event as { data?: unknown } | undefined)?.data);
-        if (message) window.received(message);
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': success.length }).end(success);
+        const answer = bulk ? answerBatch(body) : (receive((body as { data?: unknown } | undefined)?.data), success);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) }).end(answer);
         return;
       }
       if (req.method === 'GET' && path === '/dapr/subscribe') {
@@ -137,6 +163,48 @@ function mechadPublisher(port: number, pubsubName: string, topic: string): (body
   };
 }
 
+/**
+ * Publishing through mechad's bulk publish API: the publishes asked for in one tick of the
+ * event loop (the window refills its in-flight slots together) go out as one request, and each
+ * resolves when it does, or fails if mechad lists its entry among the failed ones.
+ */
+function mechadBulkPublisher(port: number, pubsubName: string, topic: string): (body: string) => Promise<void> {
+  const { Pool } = workspaceLibrary('packages/invocation', 'undici') as { Pool: new (origin: string, options: Record<string, unknown>) => UndiciPool };
+  const pool = new Pool(`http://127.0.0.1:${port}`, { pipelining: 1, keepAliveTimeout: 60_000 });
+  const path = `/v1.0-alpha1/publish/bulk/${encodeURIComponent(pubsubName)}/${encodeURIComponent(topic)}`;
+  const headers = { 'content-type': 'application/json' };
+  type Waiting = { body: string; resolve: () => void; reject: (error: Error) => void };
+  let batch: Waiting[] = [];
+  const send = async (entries: Waiting[]) => {
+    // Each body is already JSON text: spliced in as the entry's event, not parsed and re-encoded.
+    const request = `[${entries.map((entry, i) => `{"entryId":"${i}","event":${entry.body},"contentType":"application/json"}`).join(',')}]`;
+    try {
+      const response = await pool.request({ path, method: 'POST', headers, body: request });
+      const text = await response.body.text();
+      if (response.statusCode === 204 || (response.statusCode >= 200 && response.statusCode < 300 && text === '')) {
+        for (const entry of entries) entry.resolve();
+        return;
+      }
+      const failed = new Set((JSON.parse(text) as { failedEntries?: { entryId: string }[] }).failedEntries?.map((f) => f.entryId));
+      const error = new Error(`mechad answered ${response.statusCode}: ${text.slice(0, 300)}`);
+      entries.forEach((entry, i) => (failed.has(String(i)) || failed.size === 0 ? entry.reject(error) : entry.resolve()));
+    } catch (error) {
+      for (const entry of entries) entry.reject(error as Error);
+    }
+  };
+  return (body) =>
+    new Promise<void>((resolve, reject) => {
+      batch.push({ body, resolve, reject });
+      if (batch.length === 1) {
+        setImmediate(() => {
+          const entries = batch;
+          batch = [];
+          void send(entries);
+        });
+      }
+    });
+}
+
 /** Publishes probe messages until one is delivered: the subscription is then in place end to end. */
 async function probe(timeoutMs: number): Promise<DriverReply> {
   const started = performance.now();
@@ -154,7 +222,7 @@ async function handle(request: DriverRequest): Promise<DriverReply> {
   switch (request.type) {
     case 'connect':
       if (config.mode !== 'mechad') throw new Error('connect is for the mechad mode');
-      publish = mechadPublisher(request.mechadPort, config.pubsubName, config.topic);
+      publish = (config.bulk ? mechadBulkPublisher : mechadPublisher)(request.mechadPort, config.pubsubName, config.topic);
       return { type: 'connected' };
     case 'probe':
       return probe(request.timeoutMs);

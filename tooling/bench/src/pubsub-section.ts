@@ -9,14 +9,15 @@ import { logTail, startMechad, type RunningServer } from './mechad-process.ts';
 import { medianBy } from './median-round.ts';
 import type { BenchOptions } from './options.ts';
 import { brokerComponent, brokerFacts, brokerServer, pubsubName, type BrokerServer } from './pubsub-brokers.ts';
-import { sectionBroker, type PubSubCellResult, type PubSubTarget } from './pubsub-cell.ts';
+import { bulkSubscribeSettings, pubsubTargetNames, sectionBroker, type PubSubCellResult, type PubSubTarget } from './pubsub-cell.ts';
 import { startPubSubDriver, type PubSubDriver } from './pubsub-driver-process.ts';
 import type { WindowResult } from './pubsub-window.ts';
 import { measureCellCpu } from './process-cpu.ts';
 
 type Round = Omit<PubSubCellResult, 'section' | 'broker' | 'target' | 'roundsMessagesPerSecond'>;
 
-const targets: PubSubTarget[] = ['mechad', 'bare'];
+const targets = pubsubTargetNames;
+const mechadTargets = ['mechad', 'mechad-bulk'] as const;
 /** How long a target may take to deliver its first probe message (Kafka's group join takes seconds). */
 const probeTimeoutMs = 60_000;
 
@@ -32,8 +33,9 @@ function brokerPids(server: BrokerServer): number[] {
 }
 
 /**
- * One broker's section: mechad with the broker's Dapr component and its app (a driver in
- * `mechad` mode), and a driver in `bare` mode with the broker's client library. Each target
+ * One broker's section: two mechads with the broker's Dapr component, each with its app (a
+ * driver in `mechad` mode: one publishing and subscribing a message per request, one through
+ * the bulk APIs), and a driver in `bare` mode with the broker's client library. Each target
  * has its own topic and consumer group on the shared broker, removed at the end. For each
  * in-flight limit the two take turns, round after round, each cell preceded by unmeasured
  * warm-up messages; each cell reports its median round by delivered messages/s.
@@ -54,21 +56,35 @@ export async function measurePubSub(
   const home = path.join(workDir, section);
   mkdirSync(home, { recursive: true });
   const started: { child: RunningServer['child'] }[] = [];
-  let mechadChild: RunningServer['child'] | undefined;
+  const mechadChildren = new Set<RunningServer['child']>();
   try {
-    progress(`${section}: starting the app, mechad with pubsub.${broker === 'mqtt' ? 'mqtt3' : broker} on ${facts.server} at ${server.host}:${server.port}, and the bare ${facts.client} client`);
-    const app = await startPubSubDriver(
-      children,
-      { mode: 'mechad', pubsubName, topic: topic('mechad'), valueChars: options.valueChars },
-      path.join(home, 'app.log'),
-      'the pub/sub app',
-    );
-    started.push(app);
-    const resourcesDir = writeResources(path.join(home, 'mechad', 'components'), [brokerComponent(server, group('mechad'), Math.max(...options.pubsubInflight))]);
-    const mechad = await startMechad(children, { home: path.join(home, 'mechad'), resourcesDir, appPort: app.port!, timeoutMs: 60_000 });
-    started.push(mechad);
-    mechadChild = mechad.child;
-    await app.ask({ type: 'connect', mechadPort: mechad.port }, 'connected');
+    progress(`${section}: starting two apps, each with a mechad with pubsub.${broker === 'mqtt' ? 'mqtt3' : broker} on ${facts.server} at ${server.host}:${server.port}, and the bare ${facts.client} client`);
+    const window = Math.max(...options.pubsubInflight);
+    // An app and a mechad for each way of using the API, each with its own topic and group.
+    const apps = {} as Record<(typeof mechadTargets)[number], PubSubDriver>;
+    const mechads = {} as Record<(typeof mechadTargets)[number], RunningServer>;
+    for (const target of mechadTargets) {
+      const app = await startPubSubDriver(
+        children,
+        {
+          mode: 'mechad',
+          pubsubName,
+          topic: topic(target),
+          valueChars: options.valueChars,
+          ...(target === 'mechad-bulk' ? { bulk: bulkSubscribeSettings(window) } : {}),
+        },
+        path.join(home, `${target}-app.log`),
+        `the pub/sub app (${target})`,
+      );
+      started.push(app);
+      apps[target] = app;
+      const resourcesDir = writeResources(path.join(home, target, 'components'), [brokerComponent(server, group(target), window)]);
+      const mechad = await startMechad(children, { home: path.join(home, target), resourcesDir, appPort: app.port!, timeoutMs: 60_000 });
+      started.push(mechad);
+      mechadChildren.add(mechad.child);
+      mechads[target] = mechad;
+      await app.ask({ type: 'connect', mechadPort: mechad.port }, 'connected');
+    }
     const bare = await startPubSubDriver(
       children,
       { mode: 'bare', server, topic: topic('bare'), group: group('bare'), valueChars: options.valueChars },
@@ -76,12 +92,13 @@ export async function measurePubSub(
       `the bare ${facts.client} client`,
     );
     started.push(bare);
-    const drivers: Record<PubSubTarget, PubSubDriver> = { mechad: app, bare };
+    const drivers: Record<PubSubTarget, PubSubDriver> = { ...apps, bare };
+    const isMechad = (target: PubSubTarget): target is (typeof mechadTargets)[number] => target !== 'bare';
     for (const target of targets) {
       const probed = await drivers[target].ask({ type: 'probe', timeoutMs: probeTimeoutMs }, 'probed');
       if (!probed.ok) {
-        const log = target === 'mechad' ? `\nmechad's log:\n${logTail(mechad.logFile)}` : `\nits log:\n${logTail(bare.logFile)}`;
-        throw new Error(`${section}: no ${target === 'mechad' ? 'delivery through mechad' : `delivery with bare ${facts.client}`} within ${probeTimeoutMs / 1000} s (${probed.attempts} probe messages)${log}`);
+        const log = isMechad(target) ? `\nmechad's log:\n${logTail(mechads[target].logFile)}` : `\nits log:\n${logTail(bare.logFile)}`;
+        throw new Error(`${section}: no ${isMechad(target) ? `delivery through mechad (${target})` : `delivery with bare ${facts.client}`} within ${probeTimeoutMs / 1000} s (${probed.attempts} probe messages)${log}`);
       }
       progress(`${section}: ${target} delivers (first probe message after ${Math.round(probed.ms)} ms)`);
     }
@@ -96,16 +113,18 @@ export async function measurePubSub(
         for (const target of targets) {
           done++;
           progress(
-            `${section} [${done}/${total}] ${options.pubsubMessages} messages, ${inflight} in flight → ${target === 'mechad' ? 'mechad' : `bare ${facts.client}`}${options.rounds > 1 ? ` (round ${round}/${options.rounds})` : ''}`,
+            `${section} [${done}/${total}] ${options.pubsubMessages} messages, ${inflight} in flight → ${isMechad(target) ? target : `bare ${facts.client}`}${options.rounds > 1 ? ` (round ${round}/${options.rounds})` : ''}`,
           );
           const driver = drivers[target];
           const ask = (messages: number) => driver.ask({ type: 'run', cell: ++cellId, messages, inflight, stallMs: options.pubsubStallMs }, 'result');
           if (options.pubsubWarmupMessages > 0) await ask(options.pubsubWarmupMessages);
-          const stopCpu = measureCellCpu({ server: target === 'mechad' ? mechad.child.pid : undefined, client: driver.child.pid, database: broke });
+          const stopCpu = measureCellCpu({ server: isMechad(target) ? mechads[target].child.pid : undefined, client: driver.child.pid, database: broke });
           const { result } = await ask(options.pubsubMessages);
           const cpu = stopCpu();
-          alive(mechad, 'mechad');
-          alive(app, 'the pub/sub app');
+          for (const name of mechadTargets) {
+            alive(mechads[name], `mechad (${name})`);
+            alive(apps[name], `the pub/sub app (${name})`);
+          }
           alive(bare, `the bare ${facts.client} client`);
           if (result.lost > 0 || result.publishErrors > 0) {
             progress(
@@ -123,10 +142,10 @@ export async function measurePubSub(
     return cells;
   } finally {
     // mechad first, so its consumers leave their groups before the topics go.
-    for (const child of started.map((s) => s.child).sort((a, b) => Number(b === mechadChild) - Number(a === mechadChild))) await children.stop(child);
+    for (const child of started.map((s) => s.child).sort((a, b) => Number(mechadChildren.has(b)) - Number(mechadChildren.has(a)))) await children.stop(child);
     const cleanUp = startPubSubDriver(
       children,
-      { mode: 'clean-up', server, topics: [topic('mechad'), topic('bare')], groups: [group('mechad'), group('bare')] },
+      { mode: 'clean-up', server, topics: targets.map(topic), groups: targets.map(group) },
       path.join(home, 'clean-up.log'),
       `the clean-up of ${facts.server}`,
     );
