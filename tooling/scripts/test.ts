@@ -54,7 +54,12 @@ let skipped = 0;
 const skippedTests: string[] = [];
 // Named again at the very end, so the last lines of a long CI log say what broke and why.
 const failures: string[] = [];
-const firstLine = (text: string | undefined) => (text ?? '').split('\n').find((line) => line.trim() !== '')?.trim().slice(0, 300) ?? '';
+/** The error's first line, with the next one when the first only names the error class ("Error:"). */
+function firstLine(text: string | undefined): string {
+  const lines = (text ?? '').split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  const head = /^\w*Error:?$/.test(lines[0] ?? '') && lines[1] ? `${lines[0]} ${lines[1]}` : (lines[0] ?? '');
+  return head.slice(0, 300);
+}
 const withoutResults: string[] = [];
 for (const dir of packageDirs()) {
   const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name: string; scripts?: Record<string, string> };
@@ -82,7 +87,8 @@ for (const dir of packageDirs()) {
     const relative = path.relative(dir, file.name);
     if (file.status === 'failed' && file.message) {
       failures.push(`${manifest.name} ${relative}: ${firstLine(file.message)}`);
-      // A file that failed before any test ran (an import or top-level await threw) counts as one.
+      // A file that failed outside its tests (an import, a top-level await or an afterAll threw)
+      // counts as one failure when none of its tests is already counted.
       if (!file.assertionResults.some((test) => test.status === 'failed')) failed += 1;
     }
     for (const test of file.assertionResults) {
@@ -90,7 +96,7 @@ for (const dir of packageDirs()) {
         failures.push(`${manifest.name} ${relative} > ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
       }
       if (test.status === 'pending' || test.status === 'skipped' || test.status === 'todo') {
-        skippedTests.push(`${manifest.name}: ${test.fullName}`);
+        skippedTests.push(`${manifest.name}: ${test.fullName}${file.status === 'failed' ? ' (not run: its file failed)' : ''}`);
       }
     }
   }

@@ -21,6 +21,8 @@ runPubSubConformance({
   durable: true,
   // One message at a time, in stream order: publish order holds for a whole topic.
   orderedPerKey: true,
+  // A bulk subscription gets a batch at a time, in order, and flushes it.
+  bulkFlushes: true,
 });
 
 runPubSubConformance({

@@ -19,4 +19,6 @@ runPubSubConformance({
   competingConsumers: true,
   durable: true,
   orderedPerKey: true,
+  // A partition's messages go to a bulk subscription a batch at a time, then flush.
+  bulkFlushes: true,
 });

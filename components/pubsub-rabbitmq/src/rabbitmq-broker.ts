@@ -9,6 +9,7 @@ import type {
 } from '@mecha/pubsub';
 import { within } from './bounded-wait.ts';
 import type { RabbitMqBrokerOptions } from './broker-options.ts';
+import { deliveryFlow } from './delivery-flow.ts';
 import { Publisher } from './publisher.ts';
 import { subscriptionTopology, type TopologySettings } from './queue-topology.ts';
 import { RabbitMqConnection } from './rabbitmq-connection.ts';
@@ -70,13 +71,14 @@ export class RabbitMqBroker implements PubSubBroker {
       throw new Error('a consumer group (consumerID) is required for a subscription without a queueName');
     }
     const options = this.#options;
+    const flow = deliveryFlow(options.prefetchCount ?? 0, options.concurrency ?? 'parallel', request.bulk?.maxMessages);
     const settings: SubscriptionSettings = {
       topic: request.topic,
       topology: subscriptionTopology(request, this.#topology),
       autoAck: options.autoAck ?? false,
       deadLetterOnReject: (options.enableDeadLetter ?? false) && !(options.requeueInFailure ?? false),
-      prefetchCount: options.prefetchCount ?? 0,
-      concurrency: options.concurrency ?? 'parallel',
+      prefetchCount: flow.prefetchCount,
+      concurrency: flow.concurrency,
       publishMessagePropertiesToMetadata: options.publishMessagePropertiesToMetadata ?? false,
       reconnectWaitMs: options.reconnectWaitMs ?? 3000,
       requeueDelayMs: options.requeueDelayMs ?? 500,

@@ -48,4 +48,6 @@ runPubSubConformance({
     reconnectWaitSeconds: '0.2',
     clientName: 'mecha-conformance',
   },
+  // Both cap what a bulk subscription could hold; it raises them to a batch.
+  smallLimitsMetadata: { prefetchCount: '5', concurrencyMode: 'single' },
 });

@@ -90,13 +90,13 @@ export const redisPubSubMetadata = defineMetadata({
   queueDepth: {
     type: 'number',
     default: 100,
-    description: 'How many messages one subscription holds at most (read and not yet acknowledged, including rejected ones waiting for redelivery); also the COUNT of each read.',
+    description: 'How many messages one subscription holds at most (read and not yet acknowledged, including rejected ones waiting for redelivery); also the COUNT of each read. Raised to `maxMessagesCount` for a bulk subscription.',
     example: '1000',
   },
   concurrency: {
     type: 'number',
     default: 10,
-    description: 'How many messages the component hands to subscribers at once, across all its subscriptions.',
+    description: 'How many messages the component hands to subscribers at once, across all its subscriptions; a bulk subscription has its own limit of at least its `maxMessagesCount`.',
     example: '15',
   },
   maxLenApprox: {

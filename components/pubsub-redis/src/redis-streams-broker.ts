@@ -133,10 +133,11 @@ export class RedisStreamsBroker implements PubSubBroker {
       commands: this.#commands,
       reader,
       handler,
-      // A bulk subscription's messages wait for their batch: its own limit lets a whole batch
-      // be handed over at once, where the shared `concurrency` workers would cap every batch.
+      // A bulk subscription's messages wait for their batch: its own worker limit, and room to
+      // hold a whole batch, let one be handed over at once, where the shared `concurrency`
+      // workers (or a smaller `queueDepth`) would cap every batch and leave it to its time limit.
       limit: request.bulk ? new ConcurrencyLimit(Math.max(this.#limit.size, request.bulk.maxMessages)) : this.#limit,
-      settings: this.#settings,
+      settings: request.bulk ? { ...this.#settings, queueDepth: Math.max(this.#settings.queueDepth, request.bulk.maxMessages) } : this.#settings,
       logger: this.#logger,
       onClosed: () => this.#subscriptions.delete(subscription),
     });

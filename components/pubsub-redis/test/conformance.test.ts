@@ -28,4 +28,6 @@ runPubSubConformance({
   },
   competingConsumers: true,
   durable: true,
+  // Both cap what a bulk subscription could hold; it raises them to a batch.
+  smallLimitsMetadata: { queueDepth: '5', concurrency: '2' },
 });

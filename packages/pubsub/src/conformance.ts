@@ -35,6 +35,18 @@ export interface PubSubConformanceOptions {
   orderedPerKey?: boolean;
   /** Longest a component may take to close while a handler is still in flight (default 15 s). */
   closeTimeoutMs?: number;
+  /**
+   * The component waits for the messages it handed to a bulk subscription before handing more
+   * (one partition or queue in order) and calls `SubscribeRequest.bulk.flush()` then. Runs the
+   * case where a partial batch must go out without waiting out `maxAwaitDurationMs`.
+   */
+  bulkFlushes?: boolean;
+  /**
+   * Metadata setting the component's own limits on messages held or handled at once below a
+   * bulk batch (`queueDepth`, `prefetchCount`…). Runs the case where a bulk subscription's
+   * batch must still fill: the component raises its limits for it.
+   */
+  smallLimitsMetadata?: Record<string, string>;
 }
 
 const PUBSUB_NAME = 'conformance-pubsub';
@@ -74,15 +86,16 @@ export function runPubSubConformance(options: PubSubConformanceOptions): void {
 
     /** A broker of its own, as a second process would have; the suite closes it at the end. */
     const ownBrokers: PubSubBroker[] = [];
-    async function createBroker(): Promise<PubSubBroker> {
-      const validated = validateMetadata(options.definition.metadata, metadata, {
+    async function createBroker(extra: Record<string, string> = {}): Promise<PubSubBroker> {
+      const raw = { ...metadata, ...extra };
+      const validated = validateMetadata(options.definition.metadata, raw, {
         passthrough: pubsubCommonFields,
       });
       const created = await options.definition.create(validated, {
         name: PUBSUB_NAME,
         appId: 'conformance',
         logger: silentLogger(),
-        rawMetadata: metadata,
+        rawMetadata: raw,
       });
       ownBrokers.push(created);
       return created;
@@ -540,36 +553,78 @@ export function runPubSubConformance(options: PubSubConformanceOptions): void {
       testTimeoutMs,
     );
 
-    it(
-      'hands a bulk subscription the messages it has at once, not one per maxAwaitDurationMs',
-      async () => {
-        const pubsub = service('bulk-fill');
-        const name = topic('bulk-fill');
-        // More than the ten workers Dapr's Redis component runs by default.
-        const count = 20;
-        const received: number[] = [];
-        // A time limit longer than the test: every batch must go out because it is full, or
-        // because the component said it has handed over all it has (one partition in order).
-        await pubsub.subscribe(
-          spec(name, { bulkSubscribe: { enabled: true, maxMessagesCount: count, maxAwaitDurationMs: 10 * testTimeoutMs } }),
-          new Inbox().deliver,
-          {
-            deliverBulk: async (bulk) => {
-              received.push(...bulk.entries.map((entry) => (entry.event.data as { n: number }).n));
-              return bulk.entries.map((entry) => ({ entryId: entry.entryId, status: 'SUCCESS' as const }));
-            },
+    /**
+     * Subscribes in bulk with a time limit longer than the test, publishes `count` messages and
+     * waits for all of them: every batch must go out because it filled, or because the
+     * component flushed it. A component that handed a bulk subscription one message at a time
+     * (each waits for its batch) got one message per `maxAwaitDurationMs`.
+     */
+    async function bulkFill(
+      pubsub: PubSubService,
+      name: string,
+      batchSize: number,
+      count: number,
+      publishing: 'bulk' | 'one by one',
+    ): Promise<void> {
+      const received: number[] = [];
+      await pubsub.subscribe(
+        spec(name, { bulkSubscribe: { enabled: true, maxMessagesCount: batchSize, maxAwaitDurationMs: 10 * testTimeoutMs } }),
+        new Inbox().deliver,
+        {
+          deliverBulk: async (bulk) => {
+            received.push(...bulk.entries.map((entry) => (entry.event.data as { n: number }).n));
+            return bulk.entries.map((entry) => ({ entryId: entry.entryId, status: 'SUCCESS' as const }));
           },
-        );
+        },
+      );
+      if (publishing === 'bulk') {
         const result = await pubsub.bulkPublish({
           topic: name,
           entries: Array.from({ length: count }, (_, n) => ({ entryId: String(n), event: { n }, contentType: 'application/json' })),
         });
         expect(result.failedEntries).toEqual([]);
-        await waitFor(`${count} events in bulk`, () => received.length >= count);
-        expect([...received].sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, n) => n));
+      } else {
+        for (let n = 0; n < count; n++) await pubsub.publish({ topic: name, data: { n } });
+      }
+      await waitFor(`${count} events in bulk`, () => received.length >= count);
+      expect([...received].sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, n) => n));
+    }
+
+    it(
+      'hands a bulk subscription the messages it has at once, not one per maxAwaitDurationMs',
+      async () => {
+        // 20: more than the 10 workers of Dapr's Redis component, and exactly Mosquitto's
+        // default in-flight window (max_inflight_messages), which caps an MQTT batch.
+        await bulkFill(service('bulk-fill'), topic('bulk-fill'), 20, 20, 'bulk');
       },
       testTimeoutMs,
     );
+
+    if (options.bulkFlushes) {
+      it(
+        'sends a partial bulk batch at once when the component waits for it (flush)',
+        async () => {
+          // One by one, 25 for batches of 10: batches form from whatever each fetch brought,
+          // and the last is partial; without flush() they would wait out the time limit.
+          await bulkFill(service('bulk-flush'), topic('bulk-flush'), 10, 25, 'one by one');
+        },
+        testTimeoutMs,
+      );
+    }
+
+    if (options.smallLimitsMetadata) {
+      const limits = options.smallLimitsMetadata;
+      it(
+        `fills a bulk batch larger than the component's own limits (${Object.entries(limits)
+          .map(([key, value]) => `${key}: ${value}`)
+          .join(', ')})`,
+        async () => {
+          const own = await createBroker(limits);
+          await bulkFill(serviceOn(own, 'bulk-limits'), topic('bulk-limits'), 20, 20, 'bulk');
+        },
+        testTimeoutMs,
+      );
+    }
 
     if (options.orderedPerKey) {
       it(

@@ -771,7 +771,6 @@ function hasKeys(record: Record<string, string>): boolean {
   return false;
 }
 
-/** daprd's defaults for `bulkSubscribe.maxMessagesCount` and `maxAwaitDurationMs`. */
 /**
  * What a broker learns of a bulk subscription. A flush it asks for waits for the macrotask
  * queue: the messages it just handed over reach the batch after a few promise reactions.
@@ -780,6 +779,7 @@ function bulkHints(batcher: BulkBatcher<BatchItem>): NonNullable<SubscribeReques
   return { maxMessages: batcher.maxCount, flush: () => void setImmediate(() => batcher.flush()) };
 }
 
+/** daprd's defaults for `bulkSubscribe.maxMessagesCount` and `maxAwaitDurationMs`. */
 const DEFAULT_BULK_MAX_MESSAGES = 100;
 const DEFAULT_BULK_MAX_AWAIT_MS = 1000;
 

@@ -52,7 +52,7 @@ export function pubsubTargets(cells: readonly PubSubCellResult[], section: PubSu
       const bare = findPubSubCell(cells, section, 'bare', inflight);
       const value = (mechad?.messagesPerSecond ?? Number.NaN) / (bare?.messagesPerSecond ?? Number.NaN);
       const note = mechad === undefined || bare === undefined ? 'not measured' : failures([mechad, bare]);
-      const api = target === 'mechad' ? 'a message per request' : 'bulk publish + bulk subscribe';
+      const api = target === 'mechad' ? 'a message per request' : 'bulk publish + bulk subscribe; the bare client still publishes one by one';
       return {
         name: `mechad (${api}) / bare ${brokerFacts[sectionBroker(section)].client} delivered msg/s at ${inflight} in flight`,
         value,

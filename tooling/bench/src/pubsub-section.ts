@@ -37,7 +37,7 @@ function brokerPids(server: BrokerServer): number[] {
  * driver in `mechad` mode: one publishing and subscribing a message per request, one through
  * the bulk APIs), and a driver in `bare` mode with the broker's client library. Each target
  * has its own topic and consumer group on the shared broker, removed at the end. For each
- * in-flight limit the two take turns, round after round, each cell preceded by unmeasured
+ * in-flight limit the three take turns, round after round, each cell preceded by unmeasured
  * warm-up messages; each cell reports its median round by delivered messages/s.
  */
 export async function measurePubSub(
