@@ -96,7 +96,7 @@ for (const dir of packageDirs()) {
         failures.push(`${manifest.name} ${relative} > ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
       }
       if (test.status === 'pending' || test.status === 'skipped' || test.status === 'todo') {
-        skippedTests.push(`${manifest.name}: ${test.fullName}${file.status === 'failed' ? ' (not run: its file failed)' : ''}`);
+        skippedTests.push(`${manifest.name}: ${test.fullName}${file.status === 'failed' && file.message ? ' (not run: its file failed)' : ''}`);
       }
     }
   }

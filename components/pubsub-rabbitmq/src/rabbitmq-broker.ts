@@ -9,7 +9,7 @@ import type {
 } from '@mecha/pubsub';
 import { within } from './bounded-wait.ts';
 import type { RabbitMqBrokerOptions } from './broker-options.ts';
-import { deliveryFlow } from './delivery-flow.ts';
+import { bulkPrefetch } from './bulk-prefetch.ts';
 import { Publisher } from './publisher.ts';
 import { subscriptionTopology, type TopologySettings } from './queue-topology.ts';
 import { RabbitMqConnection } from './rabbitmq-connection.ts';
@@ -71,14 +71,14 @@ export class RabbitMqBroker implements PubSubBroker {
       throw new Error('a consumer group (consumerID) is required for a subscription without a queueName');
     }
     const options = this.#options;
-    const flow = deliveryFlow(options.prefetchCount ?? 0, options.concurrency ?? 'parallel', request.bulk?.maxMessages);
     const settings: SubscriptionSettings = {
       topic: request.topic,
       topology: subscriptionTopology(request, this.#topology),
       autoAck: options.autoAck ?? false,
       deadLetterOnReject: (options.enableDeadLetter ?? false) && !(options.requeueInFailure ?? false),
-      prefetchCount: flow.prefetchCount,
-      concurrency: flow.concurrency,
+      prefetchCount: bulkPrefetch(options.prefetchCount ?? 0, request.bulk?.maxMessages),
+      concurrency: options.concurrency ?? 'parallel',
+      ...(request.bulk ? { bulk: request.bulk } : {}),
       publishMessagePropertiesToMetadata: options.publishMessagePropertiesToMetadata ?? false,
       reconnectWaitMs: options.reconnectWaitMs ?? 3000,
       requeueDelayMs: options.requeueDelayMs ?? 500,

@@ -77,7 +77,7 @@ export const rabbitmqMetadata = defineMetadata({
     type: 'number',
     default: 0,
     description:
-      'Most unacknowledged messages RabbitMQ sends to one subscription at a time; `0` means no limit.',
+      'Most unacknowledged messages RabbitMQ sends to one subscription at a time; `0` means no limit. Raised to `maxMessagesCount` for a bulk subscription.',
     example: '10',
   },
   reconnectWaitSeconds: {
@@ -91,7 +91,7 @@ export const rabbitmqMetadata = defineMetadata({
     type: 'string',
     default: 'parallel',
     allowed: ['parallel', 'single'],
-    description: 'Handle the messages of one subscription in parallel, or one at a time in delivery order.',
+    description: 'Handle the messages of one subscription in parallel, or one at a time in delivery order (a bulk subscription: one batch at a time, in order).',
   },
   exchangeKind: {
     type: 'string',

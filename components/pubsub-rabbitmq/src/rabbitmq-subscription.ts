@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { errorMessage, type Logger } from '@mecha/core';
-import type { BrokerSubscription, MessageHandler } from '@mecha/pubsub';
+import type { BrokerSubscription, MessageHandler, SubscribeRequest } from '@mecha/pubsub';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { ConcurrencyMode } from './broker-options.ts';
 import { pause, within } from './bounded-wait.ts';
@@ -19,6 +19,8 @@ export interface SubscriptionSettings {
   deadLetterOnReject: boolean;
   prefetchCount: number;
   concurrency: ConcurrencyMode;
+  /** Set for a bulk subscription: `single` then hands over a batch at a time, in order. */
+  bulk?: NonNullable<SubscribeRequest['bulk']>;
   publishMessagePropertiesToMetadata: boolean;
   reconnectWaitMs: number;
   requeueDelayMs: number;
@@ -49,6 +51,8 @@ export class RabbitMqSubscription implements BrokerSubscription {
   #unwatch: (() => void) | undefined;
   /** The tail of the one-at-a-time queue in `single` concurrency mode. */
   #serial: Promise<void> = Promise.resolve();
+  /** `single` mode, bulk subscription: deliveries waiting for the next batch, each a start. */
+  #waiting: Array<() => Promise<void>> = [];
   #closing: Promise<void> | undefined;
 
   constructor(
@@ -207,11 +211,37 @@ export class RabbitMqSubscription implements BrokerSubscription {
     // Unacknowledged, it returns to the queue when this channel closes.
     if (this.#closed || this.#channel !== channel) return;
     const handling =
-      this.#settings.concurrency === 'single'
-        ? (this.#serial = this.#serial.then(() => this.#handle(channel, delivery)))
-        : this.#handle(channel, delivery);
+      this.#settings.concurrency === 'parallel'
+        ? this.#handle(channel, delivery)
+        : this.#settings.bulk
+          ? this.#inBatch(channel, delivery)
+          : (this.#serial = this.#serial.then(() => this.#handle(channel, delivery)));
     this.#inFlight.add(handling);
     void handling.finally(() => this.#inFlight.delete(handling));
+  }
+
+  /**
+   * `single` mode for a bulk subscription: one batch at a time, in delivery order. The
+   * messages of a batch wait for the batch, so handing them over one by one would fill each
+   * batch with one message; the whole batch is settled (retries included) before the next.
+   */
+  #inBatch(channel: Channel, delivery: ConsumeMessage): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#waiting.push(() => this.#handle(channel, delivery).finally(resolve));
+      // The first waiting delivery schedules a run; the rest of its burst joins it.
+      if (this.#waiting.length === 1) this.#serial = this.#serial.then(() => this.#runBatches());
+    });
+  }
+
+  async #runBatches(): Promise<void> {
+    const bulk = this.#settings.bulk!;
+    // Let the burst this delivery came in arrive first, so it goes out as one batch.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.#waiting.length > 0) {
+      const handling = this.#waiting.splice(0, Math.max(1, bulk.maxMessages)).map((start) => start());
+      bulk.flush();
+      await Promise.allSettled(handling);
+    }
   }
 
   async #handle(channel: Channel, delivery: ConsumeMessage): Promise<void> {

@@ -48,6 +48,7 @@ runPubSubConformance({
     reconnectWaitSeconds: '0.2',
     clientName: 'mecha-conformance',
   },
-  // Both cap what a bulk subscription could hold; it raises them to a batch.
-  smallLimitsMetadata: { prefetchCount: '5', concurrencyMode: 'single' },
+  // A prefetch below a batch would cap it: a bulk subscription raises it; `single` then goes
+  // a batch at a time, in queue order.
+  smallLimits: [{ metadata: { prefetchCount: '5' } }, { metadata: { prefetchCount: '5', concurrencyMode: 'single' }, inOrder: true }],
 });

@@ -29,5 +29,5 @@ runPubSubConformance({
   competingConsumers: true,
   durable: true,
   // Both cap what a bulk subscription could hold; it raises them to a batch.
-  smallLimitsMetadata: { queueDepth: '5', concurrency: '2' },
+  smallLimits: [{ metadata: { queueDepth: '5', concurrency: '2' } }],
 });

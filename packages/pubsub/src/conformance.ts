@@ -43,10 +43,11 @@ export interface PubSubConformanceOptions {
   bulkFlushes?: boolean;
   /**
    * Metadata setting the component's own limits on messages held or handled at once below a
-   * bulk batch (`queueDepth`, `prefetchCount`…). Runs the case where a bulk subscription's
-   * batch must still fill: the component raises its limits for it.
+   * bulk batch (`queueDepth`, `prefetchCount`…), one case each: a bulk subscription's batch
+   * must still fill, the component raising its limits for it. `inOrder`: the messages must
+   * also reach the app in publish order (a one-at-a-time mode, one batch at a time).
    */
-  smallLimitsMetadata?: Record<string, string>;
+  smallLimits?: Array<{ metadata: Record<string, string>; inOrder?: boolean }>;
 }
 
 const PUBSUB_NAME = 'conformance-pubsub';
@@ -565,6 +566,7 @@ export function runPubSubConformance(options: PubSubConformanceOptions): void {
       batchSize: number,
       count: number,
       publishing: 'bulk' | 'one by one',
+      inOrder = false,
     ): Promise<void> {
       const received: number[] = [];
       await pubsub.subscribe(
@@ -587,7 +589,8 @@ export function runPubSubConformance(options: PubSubConformanceOptions): void {
         for (let n = 0; n < count; n++) await pubsub.publish({ topic: name, data: { n } });
       }
       await waitFor(`${count} events in bulk`, () => received.length >= count);
-      expect([...received].sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, n) => n));
+      const published = Array.from({ length: count }, (_, n) => n);
+      expect(inOrder ? received : [...received].sort((a, b) => a - b)).toEqual(published);
     }
 
     it(
@@ -612,15 +615,15 @@ export function runPubSubConformance(options: PubSubConformanceOptions): void {
       );
     }
 
-    if (options.smallLimitsMetadata) {
-      const limits = options.smallLimitsMetadata;
+    for (const limits of options.smallLimits ?? []) {
       it(
-        `fills a bulk batch larger than the component's own limits (${Object.entries(limits)
+        `fills a bulk batch larger than the component's own limits (${Object.entries(limits.metadata)
           .map(([key, value]) => `${key}: ${value}`)
-          .join(', ')})`,
+          .join(', ')})${limits.inOrder ? ', in publish order' : ''}`,
         async () => {
-          const own = await createBroker(limits);
-          await bulkFill(serviceOn(own, 'bulk-limits'), topic('bulk-limits'), 20, 20, 'bulk');
+          const own = await createBroker(limits.metadata);
+          // One by one when order is checked: a bulk publish does not promise an order.
+          await bulkFill(serviceOn(own, 'bulk-limits'), topic('bulk-limits'), 20, 20, limits.inOrder ? 'one by one' : 'bulk', limits.inOrder);
         },
         testTimeoutMs,
       );

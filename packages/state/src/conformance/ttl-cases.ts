@@ -51,13 +51,14 @@ export function ttlCases(h: Harness): void {
       const state = h.service();
       const [expiring, minusOne, rewritten] = [h.key('ttl-expiring'), h.key('ttl-minus-one'), h.key('ttl-rewritten')];
       // 2 s, not 1: stores that count TTLs in whole seconds of their own clock (memcached) may
-      // expire a 1 s item almost at once, when their second ticks right after the write.
+      // expire a 1 s item almost at once, when their second ticks right after the write; 2 s
+      // leaves each item at least a second, to be read, and lifted before it expires.
       const saving = Date.now();
       await state.save([{ key: expiring, value: 'short', metadata: { ttlInSeconds: '2' } }]);
       const written = Date.now();
       await state.save([
-        { key: minusOne, value: 'first', metadata: { ttlInSeconds: '1' } },
-        { key: rewritten, value: 'first', metadata: { ttlInSeconds: '1' } },
+        { key: minusOne, value: 'first', metadata: { ttlInSeconds: '2' } },
+        { key: rewritten, value: 'first', metadata: { ttlInSeconds: '2' } },
       ]);
       const early = await state.getJson(expiring);
       // Read within a second of asking for the write, it must be there; on a machine so loaded
@@ -76,7 +77,7 @@ export function ttlCases(h: Harness): void {
       const [bulkExpired] = await state.getBulk([expiring]);
       expect(bulkExpired).toEqual({ key: expiring });
       // Past the first TTL of the other two, which must have been lifted.
-      await sleep(Math.max(0, written + 1_200 - Date.now()));
+      await sleep(Math.max(0, written + 2_200 - Date.now()));
       expect(await state.getJson(minusOne)).toBe('forever');
       expect(await state.getJson(rewritten)).toBe('forever');
       expect((await state.get(minusOne))!.metadata.ttlExpireTime).toBeUndefined();
