@@ -43,9 +43,10 @@ const DISCONNECT_TIMEOUT_MS = 3000;
 
 /**
  * One subscription: a kafkajs consumer in the group, handling each partition's messages one
- * at a time, or a bulk subscription's batch at a time (partitions in parallel), and committing a partition's position only past messages
- * whose handler resolved. A rejected message pauses its partition and is fetched again after
- * `redeliveryDelayMs`; nothing behind it is committed meanwhile. The consumer is replaced
+ * at a time, or a bulk subscription's batch at a time (partitions in parallel), and
+ * committing a partition's position only past messages whose handler resolved. A rejected
+ * message pauses its partition and is fetched again after `redeliveryDelayMs`; nothing
+ * behind it is committed meanwhile. The consumer is replaced
  * whenever kafkajs gives up on it, so the subscription outlives broker restarts.
  */
 export class KafkaSubscription implements BrokerSubscription {
